@@ -143,6 +143,17 @@ public sealed class BetStore(BetsDatabase db, TimeProvider time)
         return new PlaceOutcome.Placed(row.ToDto(), balance.Value);
     }
 
+    /// <summary>The stored outcome for a key, read without the write lock (placement checks again under it).</summary>
+    public async Task<PlaceOutcome?> FindStoredAsync(string wallet, IdempotencyRecord key, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct).ConfigureAwait(false);
+        var s = await c.QuerySingleOrDefaultAsync<IdempotencyRow>(
+            "SELECT fingerprint AS Fingerprint, status_code AS Status, content_type AS ContentType, body AS Body FROM idempotency WHERE wallet = @wallet AND key = @k",
+            new { wallet, k = key.Key }).ConfigureAwait(false);
+        if (s is null) return null;
+        return s.Fingerprint == key.Fingerprint ? new PlaceOutcome.Replayed((int)s.Status, s.ContentType, s.Body) : new PlaceOutcome.KeyReusedWithOtherBody();
+    }
+
     public async Task<IReadOnlyList<BetDto>> ListAsync(string wallet, string? status, int limit, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct).ConfigureAwait(false);

@@ -49,8 +49,9 @@ public static class PriceFormat
     }
 
     /// <summary>
-    /// Parses a history member of <c>prices:btc:usd:ts</c>: a JSON price object if it is one, else "ms:price[:…]".
-    /// The score is the authority for the time when the member does not carry one.
+    /// Parses a history member of <c>prices:btc:usd:ts</c>. Tolerant of the shapes a writer may use: a JSON price
+    /// object; "&lt;price&gt;:&lt;writer&gt;:&lt;seq&gt;" (Prices.Ingest); or "&lt;unix ms&gt;:&lt;price&gt;[:…]". The score
+    /// (unix ms) is the tick's time unless the JSON carries one.
     /// </summary>
     public static bool TryParseHistoryMember(string? member, double score, out PriceTick tick)
     {
@@ -63,11 +64,13 @@ public static class PriceFormat
             return true;
         }
         var parts = member.Split(':');
-        if (parts.Length >= 2
-            && decimal.TryParse(parts[1], NumberStyles.Number, CultureInfo.InvariantCulture, out var price) && price > 0)
+        var at = (long)score;
+        // A leading integer equal to the score is a timestamp; otherwise the first field is the price.
+        var priceField = parts.Length >= 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+                         && (ms == at || (ms > 100_000_000_000 && Math.Abs(ms - at) < 86_400_000)) ? parts[1] : parts[0];
+        if (decimal.TryParse(priceField, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var price) && price > 0 && parts.Length >= 2)
         {
-            var ts = long.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? ms : (long)score;
-            tick = new PriceTick(ts, price);
+            tick = new PriceTick(at, price);
             return true;
         }
         return false;

@@ -55,6 +55,7 @@ public class OutcomeTests
     [InlineData("""{"price":"60123.45","timestamp":1700000000123,"sources":["a"],"status":"ok"}""", 1700000000123, "60123.45")]
     [InlineData("1700000000123:60123.45:7", 1700000000123, "60123.45")]
     [InlineData("1700000000123:60123.45", 1700000000123, "60123.45")]
+    [InlineData("60123.45:host-1a2b3c:42", 1700000000123, "60123.45")]
     public void HistoryMembersParseAsJsonOrColonSeparated(string member, long ts, string price)
     {
         Assert.True(PriceFormat.TryParseHistoryMember(member, ts, out var tick));
