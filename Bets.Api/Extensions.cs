@@ -40,8 +40,8 @@ public static class Extensions
         services.AddSingleton<BetResolver>();
         services.AddHostedService<ResolutionWorker>();
 
-        services.AddAuthentication(SessionAuthenticationHandler.Scheme)
-            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.Scheme, null);
+        services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
         services.AddExceptionHandler<RedisUnavailableHandler>();
         services.AddOpenApi();

@@ -10,7 +10,7 @@ public sealed class SessionAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, SessionStore sessions)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string Scheme = "Session";
+    public const string SchemeName = "Session";
 
     public static string? ReadToken(HttpRequest request)
     {
@@ -24,8 +24,8 @@ public sealed class SessionAuthenticationHandler(
         if (string.IsNullOrEmpty(token)) return AuthenticateResult.NoResult();
         var wallet = await sessions.ValidateAsync(token).ConfigureAwait(false);
         if (wallet is null) return AuthenticateResult.Fail("The session token is unknown, expired or signed out.");
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, wallet)], Scheme);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme));
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, wallet)], SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

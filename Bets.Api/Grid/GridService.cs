@@ -8,30 +8,33 @@ namespace Bets.Api.Grid;
 
 /// <summary>Volatility estimate, the cached grid (<c>cache:grid:{params}</c>) and placement-time re-pricing.</summary>
 public sealed class GridService(
-    IConnectionMultiplexer redis, IPriceHistory history, PriceFeed feed, IOptions<GridOptions> options, TimeProvider time)
+    IConnectionMultiplexer redis, IPriceHistory history, PriceFeed feed, IOptions<GridOptions> options, TimeProvider time) : IDisposable
 {
     private static readonly TimeSpan SigmaRefresh = TimeSpan.FromSeconds(5);
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly SemaphoreSlim _sigmaGate = new(1, 1);
-    private (double Sigma, long At) _sigma = (0, long.MinValue);
+    private SigmaSample? _sigma; // a reference, so readers never see a torn value
+
+    private sealed record SigmaSample(double Sigma, long At);
 
     public GridOptions Options => options.Value;
+
+    public void Dispose() => _sigmaGate.Dispose();
 
     /// <summary>σ per √second: EWMA of one-second log returns over the lookback, clamped; the default when history is short.</summary>
     public async Task<double> SigmaAsync(CancellationToken ct = default)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var cached = _sigma;
-        if (now - cached.At < SigmaRefresh.TotalMilliseconds) return cached.Sigma;
+        if (_sigma is { } cached && now - cached.At < SigmaRefresh.TotalMilliseconds) return cached.Sigma;
         await _sigmaGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (now - _sigma.At < SigmaRefresh.TotalMilliseconds) return _sigma.Sigma;
+            if (_sigma is { } fresh && now - fresh.At < SigmaRefresh.TotalMilliseconds) return fresh.Sigma;
             var o = options.Value;
             var ticks = await history.RangeAsync(now - o.VolatilityLookbackSeconds * 1000L, now, ct).ConfigureAwait(false);
             var estimate = Volatility.EwmaPerSecond(ticks, now, o.EwmaLambda) ?? GridCalculator.PerSecond(o.DefaultAnnualVolatility);
             var sigma = Math.Clamp(estimate, GridCalculator.PerSecond(o.MinAnnualVolatility), GridCalculator.PerSecond(o.MaxAnnualVolatility));
-            _sigma = (sigma, now);
+            _sigma = new SigmaSample(sigma, now);
             return sigma;
         }
         finally

@@ -32,7 +32,7 @@ public sealed class BetsApiTests(BetsFixture fixture)
         Assert.Equal(status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-        Assert.EndsWith(typeSuffix, problem["type"]!.ToString(), StringComparison.Ordinal);
+        Assert.True(problem["type"]!.ToString().EndsWith(typeSuffix, StringComparison.Ordinal), problem.ToJsonString());
         return problem;
     }
 
@@ -130,9 +130,11 @@ public sealed class BetsApiTests(BetsFixture fixture)
         var current = GridCalculator.FirstWindowStart(now, 30) - 30_000; // the window under way
         await ProblemAsync(await PlaceAsync(client, "v4", new { band, windowStart = current, stake = 100 }, ct), HttpStatusCode.UnprocessableEntity, "cell-too-soon");
         await ProblemAsync(await PlaceAsync(client, "v5", new { band = band + 100, windowStart = start, stake = 100 }, ct), HttpStatusCode.UnprocessableEntity, "cell-not-on-grid");
+        var v6a = await PlaceAsync(client, "v6a", new { band, windowStart = start, stake = 1_000 }, ct);
+        Assert.True(v6a.StatusCode == HttpStatusCode.Created, await v6a.Content.ReadAsStringAsync(ct));
         await ProblemAsync(await PlaceAsync(client, "v6", new { band, windowStart = start, stake = 100_000 }, ct), HttpStatusCode.UnprocessableEntity, "insufficient-balance");
 
-        Assert.Equal(HttpStatusCode.NoContent, (await client.PutAsJsonAsync("/wallet/daily-limit", new { dailyLimit = 300 }, ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.PutAsJsonAsync("/wallet/daily-limit", new { dailyLimit = 1_300 }, ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await PlaceAsync(client, "v7", new { band, windowStart = start, stake = 300 }, ct)).StatusCode);
         await ProblemAsync(await PlaceAsync(client, "v8", new { band, windowStart = start, stake = 100 }, ct), HttpStatusCode.UnprocessableEntity, "daily-limit");
         Assert.Equal(HttpStatusCode.NoContent, (await client.PutAsJsonAsync("/wallet/daily-limit", new { dailyLimit = (long?)null }, ct)).StatusCode);
@@ -181,6 +183,10 @@ public sealed class BetsApiTests(BetsFixture fixture)
         var cells = grid!["cells"]!.AsArray();
         Assert.Equal(11 * 8, cells.Count);
         Assert.All(cells, c => Assert.InRange((double)c!["probability"]!, 0, 1));
+        // Cells next to the price are neither certain nor impossible, and their multiplier is (1 - edge) / p.
+        var near = cells.Where(c => (bool)c!["bettable"]! && (double)c["probability"]! is > 0.05 and < 0.95).ToList();
+        Assert.NotEmpty(near);
+        Assert.All(near, c => Assert.Equal(Math.Floor(0.95 / (double)c!["probability"]! * 100) / 100, (double)c["multiplier"]!, 6));
 
         var server = fixture.Client.GetDatabase();
         var keys = (RedisResultArray(await server.ExecuteAsync("KEYS", "cache:grid:*").WaitAsync(Timeout, ct))).Where(k => k.Contains("bucket=61234:", StringComparison.Ordinal)).ToList();

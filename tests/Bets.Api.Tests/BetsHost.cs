@@ -47,6 +47,9 @@ public sealed class BetsHost : IAsyncDisposable
             ["Auth:Domain"] = Domain,
             ["Auth:ChainId"] = "1",
             ["Betting:RateLimitPerMinute"] = "10000",
+            // A fixed volatility keeps multipliers (and so exposure) independent of the prices other tests publish.
+            ["Grid:MinAnnualVolatility"] = "0.6",
+            ["Grid:MaxAnnualVolatility"] = "0.6",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
         };
