@@ -47,7 +47,7 @@ public sealed class BetStore(BetsDatabase db, TimeProvider time)
 
     private sealed record IdempotencyRow(string Fingerprint, long Status, string ContentType, string Body);
 
-    private sealed record LimitsRow(long? DailyLimit, long? ExcludedUntil);
+    private sealed record LimitsRow(long Balance, long? DailyLimit, long? ExcludedUntil);
 
     public static string CellKey(int band, long windowStart) => string.Create(CultureInfo.InvariantCulture, $"{band}@{windowStart}");
 
@@ -89,9 +89,9 @@ public sealed class BetStore(BetsDatabase db, TimeProvider time)
     private static async Task<PlaceOutcome> PlaceInTransactionAsync(
         SqliteConnection c, SqliteTransaction tx, string wallet, long stake, GridCell cell, decimal spot, GridOptions options, long now)
     {
-        await WalletLedger.EnsureAsync(c, tx, wallet, now).ConfigureAwait(false);
-        var state = await c.QuerySingleAsync<LimitsRow>(
-            "SELECT daily_limit AS DailyLimit, excluded_until AS ExcludedUntil FROM wallets WHERE wallet = @wallet", new { wallet }, tx).ConfigureAwait(false);
+        var state = await c.QuerySingleOrDefaultAsync<LimitsRow>(
+            "SELECT balance AS Balance, daily_limit AS DailyLimit, excluded_until AS ExcludedUntil FROM wallets WHERE wallet = @wallet",
+            new { wallet }, tx).ConfigureAwait(false) ?? new LimitsRow(0, null, null);
         if (state.ExcludedUntil is { } until && until > now)
         {
             var at = DateTimeOffset.FromUnixTimeMilliseconds(until).ToString("O", CultureInfo.InvariantCulture);
@@ -113,23 +113,26 @@ public sealed class BetStore(BetsDatabase db, TimeProvider time)
         var multiplierBp = (long)(cell.Multiplier * 10_000m);
         var payout = stake * multiplierBp / 10_000;
         var cellKey = CellKey(cell.Band, cell.WindowStart);
-        var exposure = await c.ExecuteScalarAsync<long>(
-            "SELECT COALESCE(SUM(potential_payout - stake), 0) FROM bets WHERE cell = @cellKey AND status = 'open'",
-            new { cellKey }, tx).ConfigureAwait(false);
-        if (exposure + payout - stake > options.MaxCellExposure)
+        if (state.Balance < stake)
         {
+            return new PlaceOutcome.Rejected(422, Problems.InsufficientBalance, "Insufficient balance", $"The stake is {stake} but the balance is {state.Balance}.");
+        }
+        // Conditional like the debit: the cell's exposure only grows while it stays under the cap.
+        await c.ExecuteAsync("INSERT INTO cell_exposure (cell, exposure) VALUES (@cellKey, 0) ON CONFLICT(cell) DO NOTHING", new { cellKey }, tx).ConfigureAwait(false);
+        var added = await c.QuerySingleOrDefaultAsync<long?>(
+            "UPDATE cell_exposure SET exposure = exposure + @extra WHERE cell = @cellKey AND exposure + @extra <= @cap RETURNING exposure",
+            new { cellKey, extra = payout - stake, cap = options.MaxCellExposure }, tx).ConfigureAwait(false);
+        if (added is null)
+        {
+            var exposure = await c.ExecuteScalarAsync<long>("SELECT exposure FROM cell_exposure WHERE cell = @cellKey", new { cellKey }, tx).ConfigureAwait(false);
             return new PlaceOutcome.Rejected(422, Problems.ExposureCap, "Cell is full",
                 $"This cell has reached its exposure cap; at most {Math.Max(0, options.MaxCellExposure - exposure)} more can be paid out on it.");
         }
 
         var id = Guid.CreateVersion7().ToString("N");
         var balance = await WalletLedger.TryDebitAsync(c, tx, wallet, stake, "stake", id, now).ConfigureAwait(false);
-        if (balance is null)
-        {
-            var have = await c.ExecuteScalarAsync<long>("SELECT balance FROM wallets WHERE wallet = @wallet", new { wallet }, tx).ConfigureAwait(false);
-            return new PlaceOutcome.Rejected(422, Problems.InsufficientBalance, "Insufficient balance",
-                $"The stake is {stake} but the balance is {have}.");
-        }
+        // The conditional debit is the guard: if it did not change exactly one row, nothing of this bet may commit.
+        if (balance is null) throw new InvalidOperationException("the debit changed no row although the balance was checked under the same lock");
         var inv = CultureInfo.InvariantCulture;
         var row = new BetRow(id, wallet, cell.Band, cell.PriceLow.ToString(inv), cell.PriceHigh.ToString(inv), cell.WindowStart, cell.WindowEnd,
             stake, multiplierBp, payout, cell.Probability, spot.ToString(inv), "open", null, null, now, null);

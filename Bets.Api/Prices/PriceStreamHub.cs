@@ -67,11 +67,13 @@ public sealed partial class PriceStreamHub(IConnectionMultiplexer redis, ILogger
 
     private static async Task SendLoopAsync(WebSocket socket, Client client, CancellationToken ct)
     {
+        // One timer per client, re-armed per send: a client that stops reading is dropped after SendTimeout.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         await foreach (var payload in client.Mailbox.Reader.ReadAllAsync(ct).ConfigureAwait(false))
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(SendTimeout);
             await socket.SendAsync(payload, WebSocketMessageType.Text, endOfMessage: true, timeout.Token).ConfigureAwait(false);
+            timeout.CancelAfter(Timeout.InfiniteTimeSpan);
         }
     }
 

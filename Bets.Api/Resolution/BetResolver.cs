@@ -66,7 +66,7 @@ public sealed class BetResolver(BetsDatabase db, IPriceHistory history, TimeProv
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
-    private sealed record DueBet(string Id, string Wallet, string PriceLow, string PriceHigh, long WindowStart, long WindowEnd, long Stake, long PotentialPayout);
+    private sealed record DueBet(string Id, string Wallet, string Cell, string PriceLow, string PriceHigh, long WindowStart, long WindowEnd, long Stake, long PotentialPayout);
 
     /// <summary>Resolves up to <paramref name="batch"/> due bets; returns how many this call settled.</summary>
     public async Task<int> ResolveDueAsync(int settleDelayMs, long gapToleranceMs, int batch = 500, CancellationToken ct = default)
@@ -77,7 +77,7 @@ public sealed class BetResolver(BetsDatabase db, IPriceHistory history, TimeProv
         {
             due = (await c.QueryAsync<DueBet>(
                 """
-                SELECT id AS Id, wallet AS Wallet, price_low AS PriceLow, price_high AS PriceHigh, window_start AS WindowStart,
+                SELECT id AS Id, wallet AS Wallet, cell AS Cell, price_low AS PriceLow, price_high AS PriceHigh, window_start AS WindowStart,
                        window_end AS WindowEnd, stake AS Stake, potential_payout AS PotentialPayout
                 FROM bets WHERE status = 'open' AND window_end <= @cutoff ORDER BY window_end LIMIT @batch
                 """, new { cutoff = now - settleDelayMs, batch }).ConfigureAwait(false)).AsList();
@@ -105,6 +105,8 @@ public sealed class BetResolver(BetsDatabase db, IPriceHistory history, TimeProv
                         "UPDATE bets SET status = @status, payout = @payout, evidence = @evidence, resolved_at = @at WHERE id = @id AND status = 'open'",
                         new { status, payout, evidence = JsonSerializer.Serialize(evidence, Json), at, id = bet.Id }, tx).ConfigureAwait(false);
                     if (changed != 1) continue; // another instance got there first
+                    await c.ExecuteAsync("UPDATE cell_exposure SET exposure = MAX(0, exposure - @extra) WHERE cell = @cell",
+                        new { extra = bet.PotentialPayout - bet.Stake, cell = bet.Cell }, tx).ConfigureAwait(false);
                     if (kind is not null && payout > 0)
                     {
                         await WalletLedger.CreditAsync(c, tx, bet.Wallet, payout, kind, bet.Id, at).ConfigureAwait(false);

@@ -13,6 +13,7 @@ public sealed class BetsDatabase : IDisposable
     private readonly string _connectionString;
     // Writers of this process queue here rather than spinning on SQLITE_BUSY; other processes still meet the busy timeout.
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _configured = new();
 
     public BetsDatabase(string connectionString)
     {
@@ -33,8 +34,14 @@ public sealed class BetsDatabase : IDisposable
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(ct).ConfigureAwait(false);
-        // busy_timeout makes a second process wait for the write lock instead of failing at once.
-        await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;").ConfigureAwait(false);
+        // Pooled connections keep their settings: configure each physical connection once.
+        if (!_configured.TryGetValue(connection.Handle!, out _))
+        {
+            // busy_timeout makes a second process wait for the write lock instead of failing at once; NORMAL is
+            // durable across application crashes in WAL mode (an OS crash may lose the last commits, never corrupt).
+            await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;").ConfigureAwait(false);
+            _configured.AddOrUpdate(connection.Handle!, this);
+        }
         return connection;
     }
 
@@ -114,6 +121,11 @@ public sealed class BetsDatabase : IDisposable
         CREATE INDEX IF NOT EXISTS bets_open ON bets(status, window_end);
         CREATE INDEX IF NOT EXISTS bets_wallet ON bets(wallet, created_at);
         CREATE INDEX IF NOT EXISTS bets_cell ON bets(cell, status);
+        -- Σ(potential_payout - stake) of the open bets of each cell, kept with every placement and settlement.
+        CREATE TABLE IF NOT EXISTS cell_exposure (
+            cell        TEXT PRIMARY KEY,
+            exposure    INTEGER NOT NULL CHECK (exposure >= 0)
+        );
         CREATE TABLE IF NOT EXISTS idempotency (
             wallet          TEXT NOT NULL,
             key             TEXT NOT NULL,

@@ -14,6 +14,26 @@ public class PricingTests
         Assert.Equal(0.25 + Math.Asin(rho) / (2 * Math.PI), Normal.BivariateCdf(0, 0, rho), 6);
     }
 
+    [Fact]
+    public void BivariateNormalMatchesDirectIntegrationOfTheDensity()
+    {
+        // Reference: Φ₂(a, b; ρ) = ∫_{-∞}^{a} φ(x) Φ((b - ρx)/√(1-ρ²)) dx by composite Simpson with 20,000 panels.
+        var random = new Random(3);
+        for (var i = 0; i < 60; i++)
+        {
+            var a = random.NextDouble() * 8 - 4;
+            var b = random.NextDouble() * 8 - 4;
+            var rho = random.NextDouble() * 0.99;
+            var s = Math.Sqrt(1 - rho * rho);
+            const int panels = 20_000;
+            double lower = -10, upper = a, step = (upper - lower) / panels;
+            double F(double x) => Normal.Pdf(x) * Normal.Cdf((b - rho * x) / s);
+            var sum = F(lower) + F(upper);
+            for (var k = 1; k < panels; k++) sum += F(lower + k * step) * (k % 2 == 1 ? 4 : 2);
+            Assert.Equal(sum * step / 3, Normal.BivariateCdf(a, b, rho), 9);
+        }
+    }
+
     [Theory]
     [InlineData(-3.0, 0.0013498980316301), InlineData(-1.0, 0.1586552539314571), InlineData(0.0, 0.5), InlineData(2.0, 0.9772498680518208), InlineData(-8.0, 6.22096057427178e-16)]
     public void NormalCdfMatchesPublishedValues(double x, double expected)
