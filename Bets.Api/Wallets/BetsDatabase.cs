@@ -11,8 +11,6 @@ namespace Bets.Api.Wallets;
 public sealed class BetsDatabase : IDisposable
 {
     private readonly string _connectionString;
-    // Writers of this process queue here rather than spinning on SQLITE_BUSY; other processes still meet the busy timeout.
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _configured = new();
 
     public BetsDatabase(string connectionString)
@@ -45,27 +43,97 @@ public sealed class BetsDatabase : IDisposable
         return connection;
     }
 
-    /// <summary>Runs <paramref name="work"/> in a BEGIN IMMEDIATE transaction; commits unless it throws.</summary>
-    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken ct = default)
+    /// <summary>
+    /// Runs <paramref name="work"/> in a BEGIN IMMEDIATE transaction and returns once it is committed; if the work
+    /// throws, none of its writes are kept. Concurrent calls are group-committed: one writer takes every queued unit,
+    /// runs each inside its own SAVEPOINT (a failing unit rolls back alone) and commits them together, so the page
+    /// writes and the commit are shared. No caller sees its result before the COMMIT that makes it durable.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken ct = default)
     {
-        await _writeGate.WaitAsync(ct).ConfigureAwait(false);
-        try
+        EnsureWriter();
+        var unit = new WorkUnit<T>(work);
+        if (!_queue.Writer.TryWrite(unit)) throw new ObjectDisposedException(nameof(BetsDatabase));
+        // Cancelling abandons the wait only: the unit may still commit (a retry with the same Idempotency-Key replays it).
+        return unit.Completion.Task.WaitAsync(ct);
+    }
+
+    private void EnsureWriter()
+    {
+        if (_writer is not null) return;
+        lock (_queue)
         {
-            await using var connection = await OpenAsync(ct).ConfigureAwait(false);
-            // Microsoft.Data.Sqlite issues BEGIN IMMEDIATE for a Serializable, non-deferred transaction (the default for
-            // Serializable): the write lock is taken here, not at the first write, so no lock upgrade can deadlock.
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable, ct).ConfigureAwait(false);
-            var result = await work(connection, tx).ConfigureAwait(false);
-            await tx.CommitAsync(ct).ConfigureAwait(false);
-            return result;
-        }
-        finally
-        {
-            _writeGate.Release();
+            _writer ??= Task.Run(WriterLoopAsync);
         }
     }
 
-    public void Dispose() => _writeGate.Dispose();
+    private async Task WriterLoopAsync()
+    {
+        var batch = new List<IWorkUnit>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var unit)) batch.Add(unit);
+            try
+            {
+                await using var connection = await OpenAsync().ConfigureAwait(false);
+                // Microsoft.Data.Sqlite issues BEGIN IMMEDIATE for a Serializable, non-deferred transaction (the default
+                // for Serializable): the write lock is taken here, not at the first write, so no lock upgrade can deadlock.
+                await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable).ConfigureAwait(false);
+                foreach (var unit in batch)
+                {
+                    await tx.SaveAsync("unit").ConfigureAwait(false);
+                    try
+                    {
+                        await unit.RunAsync(connection, tx).ConfigureAwait(false);
+                        await tx.ReleaseAsync("unit").ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not SqliteException { SqliteErrorCode: 5 or 6 or 10 or 13 })
+                    {
+                        await tx.RollbackAsync("unit").ConfigureAwait(false);
+                        await tx.ReleaseAsync("unit").ConfigureAwait(false);
+                        unit.Failed = e;
+                    }
+                }
+                await tx.CommitAsync().ConfigureAwait(false);
+                foreach (var unit in batch) unit.Publish();
+            }
+            catch (Exception e)
+            {
+                // BEGIN or COMMIT failed (busy, I/O, disk full): nothing of the batch was kept.
+                foreach (var unit in batch) unit.Fail(e);
+            }
+        }
+    }
+
+    private const int MaxBatch = 128;
+    private readonly System.Threading.Channels.Channel<IWorkUnit> _queue =
+        System.Threading.Channels.Channel.CreateUnbounded<IWorkUnit>(new() { SingleReader = true });
+    private Task? _writer;
+
+    private interface IWorkUnit
+    {
+        Exception? Failed { get; set; }
+        Task RunAsync(SqliteConnection connection, SqliteTransaction tx);
+        void Publish();
+        void Fail(Exception e);
+    }
+
+    private sealed class WorkUnit<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work) : IWorkUnit
+    {
+        private T? _result;
+        public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Exception? Failed { get; set; }
+        public async Task RunAsync(SqliteConnection connection, SqliteTransaction tx) => _result = await work(connection, tx).ConfigureAwait(false);
+        public void Publish()
+        {
+            if (Failed is not null) Completion.TrySetException(Failed);
+            else Completion.TrySetResult(_result!);
+        }
+        public void Fail(Exception e) => Completion.TrySetException(e);
+    }
+
+    public void Dispose() => _queue.Writer.TryComplete();
 
     public async Task MigrateAsync(CancellationToken ct = default)
     {

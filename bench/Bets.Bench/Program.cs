@@ -91,6 +91,42 @@ var placeP99 = Stats.Percentile(latencies, 99);
 Console.WriteLine($"placement: {ok}/{totalBets} created in {elapsed.TotalSeconds:0.00} s = {placePerSecond:0} bets/s; p50 {Stats.Percentile(latencies, 50):0.0} ms, p99 {placeP99:0.0} ms"
     + (ok < totalBets ? $" (non-201: {string.Join(", ", statuses.Where(s => s != 201).GroupBy(s => s).Select(g => $"{g.Key}x{g.Count()}"))})" : ""));
 
+// Peers in the same run: Kestrel + HttpClient with no work (GET /alive) at the same concurrency, and the store alone.
+var aliveLatencies = new double[totalBets / 2];
+var aliveNext = -1;
+sw.Restart();
+await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+{
+    int i;
+    while ((i = Interlocked.Increment(ref aliveNext)) < aliveLatencies.Length)
+    {
+        var start = Stopwatch.GetTimestamp();
+        using var response = await http.GetAsync("/alive");
+        await response.Content.ReadAsByteArrayAsync();
+        aliveLatencies[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+})));
+var alivePerSecond = aliveLatencies.Length / sw.Elapsed.TotalSeconds;
+Console.WriteLine($"peer: GET /alive {alivePerSecond:0}/s, p99 {Stats.Percentile(aliveLatencies, 99):0.0} ms; placement runs at {placePerSecond / alivePerSecond:P0} of the bare HTTP rate");
+var store = host.Get<Bets.Api.Bets.BetStore>();
+var storeWallet = EthereumAddress.ToChecksum("0x" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20)));
+await ledger.FaucetAsync(storeWallet, 100_000_000);
+var storeNext = -1;
+var storeCount = totalBets / 2;
+sw.Restart();
+await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+{
+    int i;
+    while ((i = Interlocked.Increment(ref storeNext)) < storeCount)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var cell = GridCalculator.PriceCell(60_010m, sigma, now, center + 1, GridCalculator.FirstWindowStart(now, o.WindowSeconds) + o.WindowSeconds * 1000L, o);
+        await store.PlaceAsync(storeWallet, 100, cell, 60_010m, new GridOptions { MaxCellExposure = long.MaxValue / 4 },
+            new Bets.Api.Bets.IdempotencyRecord("s" + i.ToString(CultureInfo.InvariantCulture), "f"), _ => new(201, "application/json", "{}"));
+    }
+})));
+Console.WriteLine($"store alone: {storeCount / sw.Elapsed.TotalSeconds:0} placements/s (SQLite transaction with idempotency record, no HTTP/Redis)");
+
 // Peer: the bare SQLite cost of one BEGIN IMMEDIATE write transaction on the same machine (the placement's floor).
 var peerPerSecond = await Peer.SqliteTransactionsPerSecondAsync(Path.Combine(folder, "peer.db"), 5_000);
 Console.WriteLine($"peer: bare SQLite BEGIN IMMEDIATE transactions {peerPerSecond:0}/s; placement runs at {placePerSecond / peerPerSecond:P0} of it");

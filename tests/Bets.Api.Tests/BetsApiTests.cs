@@ -80,6 +80,13 @@ public sealed class BetsApiTests(BetsFixture fixture)
         Assert.True(again.Headers.Contains("Idempotent-Replayed"));
         await ProblemAsync(await PlaceAsync(client, "same", new { band, windowStart = start, stake = 600 }, ct), HttpStatusCode.UnprocessableEntity, "idempotency-key-reused");
         Assert.Equal(99_500, (long)(await client.GetFromJsonAsync<JsonObject>("/balance", ct))!["balance"]!);
+        var id = (await first.Content.ReadFromJsonAsync<JsonObject>(ct))!["bet"]!["id"]!.ToString();
+        var bets = await client.GetFromJsonAsync<JsonArray>("/bets", ct);
+        Assert.Single(bets!, b => b!["id"]!.ToString() == id);
+        var bet = await client.GetFromJsonAsync<JsonObject>($"/bets/{id}", ct);
+        Assert.Equal("open", bet!["status"]!.ToString());
+        Assert.Equal(band, (int)bet["band"]!);
+        Assert.True((double)bet["multiplier"]! > 1);
 
         // Hold SQLite's write lock from outside so the first request is still in flight when the duplicate arrives.
         await using (var blocker = new SqliteConnection($"Data Source={fixture.Database}"))
