@@ -26,6 +26,7 @@ public static class Extensions
             ?? throw new InvalidOperationException("ConnectionStrings:betsdb is not set; Bets.Api needs 'Data Source=<file>' for its SQLite database.");
         services.AddSingleton(_ => new BetsDatabase(connectionString));
         services.AddHostedService<DatabaseMigrator>();
+        services.AddHealthChecks().AddCheck<SqliteHealthCheck>("betsdb");
         services.AddSingleton<WalletLedger>();
         services.AddSingleton<BetStore>();
         services.AddSingleton<InFlightKeys>();
@@ -59,6 +60,27 @@ internal sealed class DatabaseMigrator(BetsDatabase db) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken) => db.MigrateAsync(cancellationToken);
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Readiness: the SQLite file opens and answers.</summary>
+internal sealed class SqliteHealthCheck(BetsDatabase db) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+{
+    public async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var connection = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM wallets LIMIT 1";
+            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy($"SQLite {db.DataSource}: {e.Message}", e);
+        }
+    }
 }
 
 /// <summary>Redis down or failing over: 503 with Retry-After, never a 500; nothing was written to SQLite.</summary>

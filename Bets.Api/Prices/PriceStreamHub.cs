@@ -105,12 +105,6 @@ public sealed partial class PriceStreamHub(IConnectionMultiplexer redis, ILogger
         }
     }
 
-    /// <summary>Removes this instance's ids at shutdown so the set does not keep clients of a stopped process.</summary>
-    public async Task ForgetAllAsync()
-    {
-        foreach (var id in _clients.Keys) await TrackAsync(id, add: false).ConfigureAwait(false);
-    }
-
     private sealed class Client
     {
         public readonly Channel<ReadOnlyMemory<byte>> Mailbox = System.Threading.Channels.Channel.CreateBounded<ReadOnlyMemory<byte>>(

@@ -101,6 +101,14 @@ public sealed class AuthApiTests(BetsFixture fixture)
     }
 
     [Fact]
+    public async Task HealthReportsRedisAndSqlite()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var response = await fixture.Host.Http.GetAsync("/health", ct).WaitAsync(Timeout, ct);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
     public async Task TheOpenApiDocumentDescribesTheApi()
     {
         var ct = TestContext.Current.CancellationToken;
