@@ -82,7 +82,6 @@ internal sealed class BenchHost : IAsyncDisposable
         builder.AddApplicationServices();
         builder.Services.AddProblemDetails();
         var app = builder.Build();
-        app.UseExceptionHandler();
         app.MapDefaultEndpoints();
         app.MapAuthApi();
         app.MapGridApi();

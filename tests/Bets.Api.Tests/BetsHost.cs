@@ -61,8 +61,6 @@ public sealed class BetsHost : IAsyncDisposable
         builder.AddApplicationServices();
         builder.Services.AddProblemDetails();
         var app = builder.Build();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
         app.MapDefaultEndpoints();
         app.MapOpenApi();
         app.MapAuthApi();
