@@ -8,6 +8,8 @@ using Microsoft.Data.Sqlite;
 
 namespace Bets.Api.Tests;
 
+// Both classes publish prices to the shared Redis; one collection keeps them from interleaving.
+[Collection("Live prices")]
 public sealed class BetsApiTests(BetsFixture fixture)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
@@ -200,6 +202,13 @@ public sealed class BetsApiTests(BetsFixture fixture)
         Assert.NotEmpty(keys);
         var ttl = await server.KeyTimeToLiveAsync(keys[0]).WaitAsync(Timeout, ct);
         Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
+        Assert.Equal(61_234m, (decimal)grid["price"]!);
+
+        // Another price bucket is another key: the cached grid is never served for it.
+        await fixture.PublishPriceAsync(61_300.25m);
+        await WaitUntil(() => fixture.Host.Get<Prices.PriceFeed>().Latest?.Price == 61_300.25m, ct);
+        var moved = await fixture.Host.Http.GetFromJsonAsync<JsonObject>("/grid", ct).WaitAsync(Timeout, ct);
+        Assert.Equal(61_300m, (decimal)moved!["price"]!);
         await fixture.PublishPriceAsync(60_010m);
     }
 

@@ -5,6 +5,8 @@ using Bets.Api.Prices;
 
 namespace Bets.Api.Tests;
 
+// Both classes publish prices to the shared Redis; one collection keeps them from interleaving.
+[Collection("Live prices")]
 public sealed class PriceStreamTests(BetsFixture fixture)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
