@@ -19,7 +19,6 @@ internal sealed class DistributedApplicationBuilder : IDistributedApplicationBui
         Options = options;
         AppHostDirectory = options.AppHostDirectory ?? FindAppHostDirectory(appHostAssembly ?? Assembly.GetEntryAssembly());
         options.AppHostDirectory = AppHostDirectory;
-        options.StateDirectory ??= Path.Combine(AppHostDirectory, ".state");
         options.ProjectConfiguration ??= (appHostAssembly ?? Assembly.GetEntryAssembly())?.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
 
         var args = options.Args;
@@ -52,6 +51,15 @@ internal sealed class DistributedApplicationBuilder : IDistributedApplicationBui
             });
         }
         _host.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        // AppHost:StateDirectory (e.g. AppHost__StateDirectory=/tmp/x) moves data, logs and secrets elsewhere.
+        options.StateDirectory ??= _host.Configuration["AppHost:StateDirectory"] is { Length: > 0 } configured
+            ? Path.GetFullPath(configured, AppHostDirectory)
+            : Path.Combine(AppHostDirectory, ".state");
+        if (options.OtlpEndpoint is null && Uri.TryCreate(_host.Configuration["AppHost:OtlpEndpointUrl"], UriKind.Absolute, out var otlp))
+        {
+            options.OtlpEndpoint = otlp;
+        }
+
         _host.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
     }
 

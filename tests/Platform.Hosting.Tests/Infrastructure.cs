@@ -105,9 +105,24 @@ internal static class ProcessTree
         }
     }
 
-    /// <summary>Every live process whose command line mentions the text (e.g. the app's state folder).</summary>
+    /// <summary>
+    /// Every live process whose command line or working folder mentions the text (e.g. the app's state folder; Redis
+    /// rewrites its command line, but runs in its data folder).
+    /// </summary>
     public static List<string> Mentioning(string text) =>
-        [.. AllPids().Where(IsAlive).Select(CommandLine).Where(c => c.Contains(text, StringComparison.Ordinal))];
+        [.. AllPids().Where(IsAlive).Select(pid => $"{CommandLine(pid)} (cwd {WorkingDirectory(pid)})").Where(c => c.Contains(text, StringComparison.Ordinal))];
+
+    private static string WorkingDirectory(int pid)
+    {
+        try
+        {
+            return new DirectoryInfo($"/proc/{pid}/cwd").ResolveLinkTarget(returnFinalTarget: false)?.FullName ?? string.Empty;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return string.Empty;
+        }
+    }
 
     private static IEnumerable<int> AllPids() =>
         Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Select(n => int.TryParse(n, out var pid) ? pid : 0).Where(p => p > 0);

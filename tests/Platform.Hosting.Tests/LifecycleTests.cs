@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Platform.Hosting.ApplicationModel;
 using Platform.Hosting.Testing;
 
@@ -61,5 +62,60 @@ public class LifecycleTests
         var env = app.ResourceNotifications.GetSnapshot("probe").Environment;
         Assert.True(env.Single(e => e.Name == "ConnectionStrings__redis").IsSecret);
         Assert.False(env.Single(e => e.Name == "OTEL_SERVICE_NAME").IsSecret);
+    }
+
+    [Fact]
+    public async Task AppHostKilledWithSigkillLeavesNoProcessBehind()
+    {
+        var state = Path.Combine(Path.GetTempPath(), "platform-test-killed-" + Guid.NewGuid().ToString("N")[..8]);
+        var psi = new ProcessStartInfo(Environment.ProcessPath!, Path.Combine(AppContext.BaseDirectory, "AppHost.dll"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.Environment["AppHost__StateDirectory"] = state;
+        psi.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        using var appHost = Process.Start(psi)!;
+        var summary = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        appHost.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.StartsWith("Resources (state folder", StringComparison.Ordinal) == true)
+            {
+                summary.TrySetResult();
+            }
+        };
+        appHost.BeginOutputReadLine();
+        appHost.BeginErrorReadLine();
+        try
+        {
+            await summary.Task.WaitAsync(TimeSpan.FromSeconds(90), Token);
+            Assert.Contains(ProcessTree.Mentioning(state), c => c.Contains("redis-sentinel", StringComparison.Ordinal));
+
+            appHost.Kill();
+            await appHost.WaitForExitAsync(Token).WaitAsync(TimeSpan.FromSeconds(10), Token);
+
+            // The watchdog sees the AppHost's pipe close and stops every child.
+            var deadline = Stopwatch.StartNew();
+            while (ProcessTree.Mentioning(state).Count > 0 && deadline.Elapsed < TimeSpan.FromSeconds(15))
+            {
+                await Task.Delay(100, Token);
+            }
+
+            Assert.Empty(ProcessTree.Mentioning(state));
+        }
+        finally
+        {
+            if (!appHost.HasExited)
+            {
+                appHost.Kill(entireProcessTree: true);
+            }
+
+            await Task.Delay(500, CancellationToken.None);
+            if (Directory.Exists(state))
+            {
+                Directory.Delete(state, recursive: true);
+            }
+        }
     }
 }

@@ -173,9 +173,9 @@ internal sealed partial class Orchestrator
             i.Role, i.HealthDescription, i.Environment)).ToList();
         var states = rt.Instances.Select(i => i.State).ToList();
         var state = states.Contains(ResourceState.FailedToStart) ? ResourceState.FailedToStart
+            : states.Contains(ResourceState.Stopping) ? ResourceState.Stopping
             : states.Contains(ResourceState.Running) ? ResourceState.Running
             : states.Contains(ResourceState.Starting) ? ResourceState.Starting
-            : states.Contains(ResourceState.Stopping) ? ResourceState.Stopping
             : states.All(s => s == ResourceState.Finished) ? ResourceState.Finished
             : states.Contains(ResourceState.Exited) ? ResourceState.Exited
             : states[0];
