@@ -143,7 +143,8 @@ public sealed class DistributedApplication : IHost, IAsyncDisposable
 
         try
         {
-            await _host.StopAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token).ConfigureAwait(false);
+            using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _host.StopAsync(bounded.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

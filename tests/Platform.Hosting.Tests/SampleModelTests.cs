@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
 using Platform.Hosting.ApplicationModel;
+using Platform.Hosting.Orchestration;
 using Platform.Hosting.Testing;
 
 namespace Platform.Hosting.Tests;
@@ -196,5 +198,17 @@ public class SampleModelTests(SampleModelFixture fixture)
         Assert.Contains("the configuration value 'Crash:Reason' says this service cannot start", failure.Message, StringComparison.Ordinal);
         Assert.Contains("- crasher-client: FailedToStart: Dependency 'crasher' exited with code 3", failure.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("- web:", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConsoleSummaryShowsStatesUrlsAndTheLastLinesOfFailingResources()
+    {
+        var summary = fixture.App.Services.GetRequiredService<Orchestrator>().Summary();
+
+        Assert.Contains($"{fixture.App.GetEndpoint("web").ToString().TrimEnd('/')}", summary, StringComparison.Ordinal);
+        Assert.Contains("web-1", summary, StringComparison.Ordinal);
+        Assert.Contains("crasher is Exited (exit code 3)", summary, StringComparison.Ordinal);
+        Assert.Contains("| [crasher] Unhandled exception: the configuration value 'Crash:Reason'", summary, StringComparison.Ordinal);
+        Assert.Contains("ghost is FailedToStart: 'platform-no-such-binary' was not found", summary, StringComparison.Ordinal);
     }
 }
