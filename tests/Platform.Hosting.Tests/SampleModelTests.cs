@@ -21,6 +21,11 @@ public sealed class SampleModelFixture : IAsyncLifetime
 
     public int SquattedPort { get; private set; }
 
+    /// <summary>Every snapshot published since before the start, in order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<ResourceSnapshot> History { get; } = new();
+
+    private readonly CancellationTokenSource _watch = new();
+
     public async ValueTask InitializeAsync()
     {
         _squatter.Start();
@@ -55,6 +60,23 @@ public sealed class SampleModelFixture : IAsyncLifetime
         builder.AddProject<Projects.Hosting_TestApp>("needs-key").WithEnvironment("Key", missing);
 
         App = await builder.BuildAsync(TestContext.Current.CancellationToken);
+        // The first MoveNextAsync subscribes synchronously, so no snapshot published by the start is missed.
+        var watcher = App.ResourceNotifications.WatchAsync(_watch.Token).GetAsyncEnumerator(_watch.Token);
+        var next = watcher.MoveNextAsync();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (await next)
+                {
+                    History.Enqueue(watcher.Current);
+                    next = watcher.MoveNextAsync();
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
         try
         {
             await App.StartAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
@@ -67,6 +89,8 @@ public sealed class SampleModelFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        await _watch.CancelAsync();
+        _watch.Dispose();
         await App.DisposeAsync();
         _squatter.Dispose();
     }
@@ -210,5 +234,21 @@ public class SampleModelTests(SampleModelFixture fixture)
         Assert.Contains("crasher is Exited (exit code 3)", summary, StringComparison.Ordinal);
         Assert.Contains("| [crasher] Unhandled exception: the configuration value 'Crash:Reason'", summary, StringComparison.Ordinal);
         Assert.Contains("ghost is FailedToStart: 'platform-no-such-binary' was not found", summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StatesFollowAspiresTransitions()
+    {
+        List<(ResourceState, HealthStatus?)> Transitions(string name) =>
+            [.. fixture.History.Where(s => s.Name == name).Select(s => (s.State, s.HealthStatus)).Distinct()];
+
+        Assert.Equal(
+            [(ResourceState.NotStarted, null), (ResourceState.Waiting, null), (ResourceState.Starting, null),
+             (ResourceState.Running, HealthStatus.Unhealthy), (ResourceState.Running, HealthStatus.Healthy)],
+            Transitions("after-migration"));
+        Assert.Equal([(ResourceState.NotStarted, null), (ResourceState.Waiting, null), (ResourceState.FailedToStart, null)], Transitions("crasher-client"));
+        Assert.Equal([ResourceState.NotStarted, ResourceState.Starting, ResourceState.Running, ResourceState.Finished],
+            Transitions("migrator").Select(t => t.Item1).Distinct());
+        Assert.Equal([(ResourceState.NotStarted, null), (ResourceState.Starting, null), (ResourceState.FailedToStart, null)], Transitions("ghost"));
     }
 }
