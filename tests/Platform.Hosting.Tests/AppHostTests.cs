@@ -32,7 +32,7 @@ public class AppHostTests(AppHostFixture fixture)
     {
         var snapshots = fixture.App.ResourceNotifications.GetSnapshots();
         // The services join the model as they land; the infrastructure is always there.
-        Assert.Subset(snapshots.Select(s => s.Name).ToHashSet(), ["redis-password", "redis", "redis-sentinel", "postgres-password", "postgres", "syncdb"]);
+        Assert.Subset(snapshots.Select(s => s.Name).ToHashSet(), new HashSet<string> { "redis-password", "redis", "redis-sentinel", "postgres-password", "postgres", "syncdb" });
         Assert.All(snapshots, s => Assert.True(s.IsHealthy, s.ToString()));
         var redis = snapshots.Single(s => s.Name == "redis");
         Assert.Equal(["redis-0", "redis-1"], redis.Instances.Select(i => i.Name));
