@@ -64,10 +64,13 @@ public class LifecycleTests
         Assert.False(env.Single(e => e.Name == "OTEL_SERVICE_NAME").IsSecret);
     }
 
-    [Fact]
-    public async Task AppHostKilledWithSigkillLeavesNoProcessBehind()
+    [Theory]
+    [InlineData("KILL")]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public async Task AppHostStoppedBySignalLeavesNoProcessBehind(string signal)
     {
-        var state = Path.Combine(Path.GetTempPath(), "platform-test-killed-" + Guid.NewGuid().ToString("N")[..8]);
+        var state = Path.Combine(Path.GetTempPath(), "platform-test-signal-" + Guid.NewGuid().ToString("N")[..8]);
         var psi = new ProcessStartInfo(Environment.ProcessPath!, Path.Combine(AppContext.BaseDirectory, "AppHost.dll"))
         {
             RedirectStandardOutput = true,
@@ -77,10 +80,17 @@ public class LifecycleTests
         psi.Environment["AppHost__StateDirectory"] = state;
         psi.Environment["DOTNET_ENVIRONMENT"] = "Development";
         using var appHost = Process.Start(psi)!;
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var summary = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         appHost.OutputDataReceived += (_, e) =>
         {
-            if (e.Data?.StartsWith("Resources (state folder", StringComparison.Ordinal) == true)
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            output.Enqueue(e.Data);
+            if (e.Data.StartsWith("Resources (state folder", StringComparison.Ordinal))
             {
                 summary.TrySetResult();
             }
@@ -92,10 +102,21 @@ public class LifecycleTests
             await summary.Task.WaitAsync(TimeSpan.FromSeconds(90), Token);
             Assert.Contains(ProcessTree.Mentioning(state), c => c.Contains("redis-sentinel", StringComparison.Ordinal));
 
-            appHost.Kill();
-            await appHost.WaitForExitAsync(Token).WaitAsync(TimeSpan.FromSeconds(10), Token);
+            using (var kill = Process.Start("kill", ["-" + signal, appHost.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync(Token);
+            }
 
-            // The watchdog sees the AppHost's pipe close and stops every child.
+            await appHost.WaitForExitAsync(Token).WaitAsync(TimeSpan.FromSeconds(20), Token);
+            if (signal != "KILL")
+            {
+                // Ctrl+C and SIGTERM: an ordered stop, then a clean exit.
+                Assert.Equal(0, appHost.ExitCode);
+                Assert.Contains(output, l => l.Contains("Every resource stopped", StringComparison.Ordinal));
+                Assert.Empty(ProcessTree.Mentioning(state));
+            }
+
+            // SIGKILL: the watchdog sees the AppHost's pipe close and stops every child.
             var deadline = Stopwatch.StartNew();
             while (ProcessTree.Mentioning(state).Count > 0 && deadline.Elapsed < TimeSpan.FromSeconds(15))
             {
