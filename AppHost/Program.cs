@@ -1,0 +1,7 @@
+var builder = DistributedApplication.CreateBuilder(args);
+
+var redis = builder.AddRedis("redis").WithSentinel(replicas: 1, sentinels: 3);
+var postgres = builder.AddPostgres("postgres").WithDataVolume();
+var syncDb = postgres.AddDatabase("syncdb");
+
+builder.Build().Run();
