@@ -27,6 +27,9 @@ public sealed class DashboardOptions
 
     public TelemetryStoreOptions Telemetry { get; set; } = new();
 
+    /// <summary>With <c>AddDashboard</c>: keep telemetry in SQLite under the AppHost's state folder (unless a path is set).</summary>
+    public bool PersistTelemetry { get; set; } = true;
+
     internal void Validate()
     {
         static void Port(int port, string name, bool canDisable)
