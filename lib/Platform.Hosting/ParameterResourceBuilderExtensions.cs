@@ -14,6 +14,11 @@ public static class ParameterResourceBuilderExtensions
     /// <summary>The parameter Aspire adds for a resource's password (<c>&lt;name&gt;-password</c>), or the one given.</summary>
     internal static ParameterResource PasswordFor(IDistributedApplicationBuilder builder, string resourceName, IResourceBuilder<ParameterResource>? password)
     {
+        if (builder.Resources.TryGet(resourceName, out _))
+        {
+            throw new DistributedApplicationException($"Cannot add resource '{resourceName}': a resource with that name already exists.");
+        }
+
         if (password is not null)
         {
             return password.Resource;

@@ -37,7 +37,7 @@ public static class ResourceBuilderExtensions
         var resource = source.Resource;
         var name = connectionName ?? resource.ConnectionStringName;
         builder.WithAnnotation(new ResourceRelationshipAnnotation(resource, "Reference"));
-        return builder.WithAnnotation(new EnvironmentCallbackAnnotation(c => c.EnvironmentVariables[$"ConnectionStrings__{name}"] = resource.ConnectionStringExpression));
+        return builder.WithAnnotation(new EnvironmentCallbackAnnotation(c => c.EnvironmentVariables[$"ConnectionStrings__{name}"] = resource));
     }
 
     /// <summary><c>services__&lt;name&gt;__&lt;endpoint&gt;__0</c> for each HTTP endpoint of the project (service discovery).</summary>
