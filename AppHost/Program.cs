@@ -1,4 +1,5 @@
 var builder = DistributedApplication.CreateBuilder(args);
+builder.AddDashboard();
 
 var redis = builder.AddRedis("redis").WithSentinel(replicas: 1, sentinels: 3);
 var postgres = builder.AddPostgres("postgres").WithDataVolume();
