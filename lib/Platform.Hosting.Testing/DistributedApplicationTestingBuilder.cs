@@ -89,7 +89,9 @@ public static class DistributedApplicationTestingBuilder
 
     private static void ApplyTestDefaults(DistributedApplicationOptions options, HostApplicationBuilderSettings settings)
     {
-        options.StateDirectory = Directory.CreateTempSubdirectory("platform-test-").FullName;
+        // Created when the application starts, so builders that never start leave nothing behind.
+        options.StateDirectory = Path.Combine(Path.GetTempPath(), "platform-test-" + Guid.NewGuid().ToString("N")[..12]);
+        options.ConsoleLogging = false;
         options.DeleteStateOnDispose = true;
         options.RandomizePorts = true;
         options.PrintSummary = false;

@@ -37,12 +37,20 @@ internal sealed class DistributedApplicationBuilder : IDistributedApplicationBui
         };
         configureHost?.Invoke(settings);
         _host = new HostApplicationBuilder(settings);
-        _host.Logging.AddSimpleConsole(o =>
+        if (!options.ConsoleLogging)
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-            o.ColorBehavior = LoggerColorBehavior.Default;
-        });
+            _host.Logging.ClearProviders();
+        }
+
+        else
+        {
+            _host.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+                o.ColorBehavior = LoggerColorBehavior.Default;
+            });
+        }
         _host.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         _host.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
     }

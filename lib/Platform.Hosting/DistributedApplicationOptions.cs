@@ -37,6 +37,9 @@ public sealed class DistributedApplicationOptions
     /// <summary>Print the resource summary to the console once everything has settled.</summary>
     public bool PrintSummary { get; set; } = true;
 
+    /// <summary>Log resource state changes to the console (the testing builder sends resource output to the test instead).</summary>
+    public bool ConsoleLogging { get; set; } = true;
+
     /// <summary>Remove the state folder when the application is disposed (tests).</summary>
     public bool DeleteStateOnDispose { get; set; }
 

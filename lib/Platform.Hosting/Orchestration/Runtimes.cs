@@ -40,7 +40,27 @@ internal sealed class ProjectRuntime(ProjectResource project) : ResourceRuntime(
 
     public ProjectResource Project => project;
 
-    public override bool HasHealthProbe => Project.Annotations.OfType<HttpHealthCheckAnnotation>().Any();
+    /// <summary>
+    /// Explicit HTTP checks; otherwise a web project is ready once its HTTP endpoint accepts connections, so a service
+    /// that dies while starting never counts as healthy. Other projects are healthy while running (as in Aspire).
+    /// </summary>
+    public override bool HasHealthProbe => Project.Annotations.OfType<HttpHealthCheckAnnotation>().Any() || ListensForHttp;
+
+    private bool ListensForHttp => _isWeb.Value && Project.Annotations.OfType<EndpointAnnotation>().Any(e => e.Transport == "http");
+
+    private readonly Lazy<bool> _isWeb = new(() => IsWebProject(project.Metadata.ProjectPath));
+
+    private static bool IsWebProject(string projectPath)
+    {
+        try
+        {
+            return XDocument.Load(projectPath).Root?.Attribute("Sdk")?.Value.Contains("Microsoft.NET.Sdk.Web", StringComparison.OrdinalIgnoreCase) == true;
+        }
+        catch (Exception ex) when (ex is IOException or System.Xml.XmlException)
+        {
+            return false;
+        }
+    }
 
     public override string? ContainerImage => null;
 
@@ -86,6 +106,14 @@ internal sealed class ProjectRuntime(ProjectResource project) : ResourceRuntime(
 
     public override async Task<HealthResult> ProbeAsync(InstanceRuntime instance, RunContext context, CancellationToken cancellationToken)
     {
+        if (!Project.Annotations.OfType<HttpHealthCheckAnnotation>().Any())
+        {
+            var http = Project.Annotations.OfType<EndpointAnnotation>().First(e => e.Transport == "http");
+            using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            await socket.ConnectAsync(System.Net.IPAddress.Loopback, PortOf(instance, http.Name), cancellationToken).ConfigureAwait(false);
+            return new HealthResult(true, "listening");
+        }
+
         foreach (var check in Project.Annotations.OfType<HttpHealthCheckAnnotation>())
         {
             var endpoint = Project.Annotations.OfType<EndpointAnnotation>().First(e => e.Name == check.EndpointName);
