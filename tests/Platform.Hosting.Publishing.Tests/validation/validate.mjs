@@ -2,6 +2,7 @@
 //   node validate.mjs manifest <aspire-8.0.json> <aspire-manifest.json>
 //   node validate.mjs compose <docker-compose.yaml>
 //   node validate.mjs kubernetes <rendered.yaml>   (helm template output: many documents)
+//   node validate.mjs tojson <file.yaml>            (prints the documents as JSON)
 import { readFileSync } from 'node:fs';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
@@ -47,6 +48,10 @@ if (kind === 'manifest') {
     try { new model(doc).validate(); } catch (e) { errors.push(`${label}: ${e.message}`); }
   }
   console.error(`validated ${docs.length} objects: ${docs.map(d => `${d.kind}/${d.metadata?.name}`).join(', ')}`);
+} else if (kind === 'tojson') {
+  // Not a check: prints the documents of a YAML file as one JSON array, for the .NET tests to read.
+  console.log(JSON.stringify(parseAllDocuments(readFileSync(files[0], 'utf8')).map(d => d.toJS()).filter(d => d)));
+  process.exit(0);
 } else {
   errors.push(`unknown kind '${kind}'`);
 }
