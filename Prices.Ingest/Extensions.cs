@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Prices.Ingest;
 using Prices.Ingest.Aggregation;
 using Prices.Ingest.Exchanges;
+using Prices.Ingest.Publishing;
 using Prices.Ingest.Simulation;
 
 namespace Microsoft.Extensions.Hosting;
@@ -23,6 +24,7 @@ public static class PricesIngestExtensions
         Bind<KrakenOptions>(builder, "Prices:Sources:Kraken");
         Bind<BitstampOptions>(builder, "Prices:Sources:Bitstamp");
         Bind<AggregationOptions>(builder, "Prices:Aggregation");
+        Bind<PublishingOptions>(builder, "Prices:Publishing");
 
         var sources = builder.Configuration.GetSection("Prices:Sources");
         // The simulated feed is on unless switched off: there is no internet in development or CI.
@@ -33,8 +35,15 @@ public static class PricesIngestExtensions
         AddSourceIf<KrakenSource>(services, sources.GetValue("Kraken:Enabled", false));
         AddSourceIf<BitstampSource>(services, sources.GetValue("Bitstamp:Enabled", false));
 
+        builder.AddRedisClient("redis");
+        // Registration order is start order (and reverse stop order): the lease is released after the last publish.
+        services.AddSingleton<WriterLease>();
+        services.AddSingleton<IWriterLease>(sp => sp.GetRequiredService<WriterLease>());
+        services.AddHostedService(sp => sp.GetRequiredService<WriterLease>());
+        services.AddSingleton<IPricePublisher, RedisPricePublisher>();
         services.AddSingleton<PriceAggregator>();
         services.AddHostedService<AggregationService>();
+        services.AddHostedService<HistoryTrimmer>();
         return builder;
     }
 

@@ -9,6 +9,7 @@ public sealed class PricesMetrics
 
     private readonly Counter<long> _ticks;
     private readonly Counter<long> _rejected;
+    private readonly Counter<long> _dropped;
     private readonly Counter<long> _malformed;
     private readonly Counter<long> _gaps;
     private readonly Counter<long> _reconnects;
@@ -23,6 +24,7 @@ public sealed class PricesMetrics
         var meter = meterFactory.Create(MeterName);
         _ticks = meter.CreateCounter<long>("prices.ticks", "{tick}", "Price ticks received, per source.");
         _rejected = meter.CreateCounter<long>("prices.ticks.rejected", "{tick}", "Ticks left out of the median (stale or outlier), per source.");
+        _dropped = meter.CreateCounter<long>("prices.ticks.dropped", "{tick}", "Ticks dropped unread because aggregation fell 10,000 ticks behind.");
         _malformed = meter.CreateCounter<long>("prices.frames.malformed", "{frame}", "Exchange frames that could not be parsed and were skipped.");
         _gaps = meter.CreateCounter<long>("prices.sequence.gaps", "{gap}", "Gaps in an exchange's sequence numbers.");
         _reconnects = meter.CreateCounter<long>("prices.reconnects", "{reconnect}", "Exchange connections lost and reopened.");
@@ -37,6 +39,8 @@ public sealed class PricesMetrics
 
     public void Rejected(string source, string reason) =>
         _rejected.Add(1, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("reason", reason));
+
+    public void Dropped(string? source) => _dropped.Add(1, new KeyValuePair<string, object?>("source", source ?? "cadence"));
 
     public void Malformed(string source) => _malformed.Add(1, new KeyValuePair<string, object?>("source", source));
 

@@ -23,7 +23,8 @@ public sealed partial class AggregationService(
 
     private readonly AggregationOptions _options = options.Value;
     private readonly Channel<PriceTick> _ticks = Channel.CreateBounded<PriceTick>(
-        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+        dropped => metrics.Dropped(dropped.Source));
 
     private decimal? _lastPrice;
     private string? _lastStatus;
@@ -100,7 +101,8 @@ public sealed partial class AggregationService(
                 if (tick.Source is not null)
                 {
                     aggregator.Add(tick);
-                    trigger = tick.ArrivalTimestamp;
+                    // Latency is measured from the oldest tick of a burst: the one that waited longest.
+                    trigger = trigger == 0 ? tick.ArrivalTimestamp : Math.Min(trigger, tick.ArrivalTimestamp);
                 }
             }
 

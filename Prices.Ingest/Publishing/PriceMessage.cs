@@ -23,7 +23,7 @@ public sealed record PriceMessage(
     string Writer,
     long Seq)
 {
-    /// <summary>In-process only (not serialised): <see cref="TimeProvider.GetTimestamp"/> at the arrival of the newest tick behind this price.</summary>
+    /// <summary>In-process only (not serialised): <see cref="TimeProvider.GetTimestamp"/> at the arrival of the oldest new tick behind this price (0 for a cadence emit).</summary>
     public long TriggerTimestamp { get; init; }
 
     /// <summary>Unique per tick: the writer instance and its sequence number.</summary>
