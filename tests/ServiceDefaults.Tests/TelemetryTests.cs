@@ -1,0 +1,114 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using System.Diagnostics;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Platform.ServiceDefaults;
+
+namespace ServiceDefaults.Tests;
+
+// Activity listeners and the OTLP exporter see every host in the process, so these tests run alone.
+[CollectionDefinition(nameof(TelemetryTests), DisableParallelization = true)]
+public sealed class TelemetryCollection;
+
+[Collection(nameof(TelemetryTests))]
+public sealed class TelemetryTests
+{
+    private static bool Contains(byte[] body, string text) => body.AsSpan().IndexOf(Encoding.UTF8.GetBytes(text)) >= 0;
+
+    [Fact]
+    public async Task TracesMetricsAndLogsLeaveTheProcessWithTheServiceName()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Address.ToString(),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_EXPORTER_OTLP_HEADERS"] = "x-otlp-api-key=k123",
+            ["OTEL_SERVICE_NAME"] = "bets-api",
+            ["OTEL_RESOURCE_ATTRIBUTES"] = "service.instance.id=bets-api-0,deployment.environment=test",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "200",
+        };
+        var host = await TestHost.StartAsync(
+            map: app => app.MapGet("/orders/{id}", (int id, ILogger<TelemetryTests> log) =>
+            {
+                log.LogInformation("Order {OrderId} looked up", id);
+                return Results.Ok(id);
+            }),
+            settings: settings);
+        using var http = new HttpClient();
+        await http.GetStringAsync(new Uri(host.Address, "/orders/7"), TestContext.Current.CancellationToken).WaitAsync(TestHost.Timeout, TestContext.Current.CancellationToken);
+        await http.GetStringAsync(new Uri(host.Address, "/health"), TestContext.Current.CancellationToken).WaitAsync(TestHost.Timeout, TestContext.Current.CancellationToken);
+        await receiver.WaitForAsync(r => r.Signal == "metrics" && Contains(r.Body, "http.server.request.duration"), TimeSpan.FromSeconds(20));
+        // Disposal flushes the batched spans and logs.
+        await host.DisposeAsync();
+
+        await receiver.WaitForAsync(r => r.Signal == "traces", TimeSpan.FromSeconds(20));
+        await receiver.WaitForAsync(r => r.Signal == "logs", TimeSpan.FromSeconds(20));
+        var all = receiver.Requests.ToArray();
+        Assert.All(all, r => Assert.Equal("application/x-protobuf", r.ContentType));
+        Assert.All(all, r => Assert.Equal("k123", r.ApiKey));
+        Assert.All(all, r => Assert.True(Contains(r.Body, "bets-api"), $"{r.Signal} export lacks the service name"));
+        Assert.Contains(all, r => r.Signal == "traces" && Contains(r.Body, "GET /orders/{id}") && Contains(r.Body, "bets-api-0"));
+        Assert.Contains(all, r => r.Signal == "logs" && Contains(r.Body, "Order 7 looked up"));
+    }
+
+    [Fact]
+    public async Task HealthProbesAreNotRecordedWhileRequestsGetRouteNamedSpans()
+    {
+        var stopped = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "Microsoft.AspNetCore",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var host = await TestHost.StartAsync(map: app => app.MapGet("/orders/{id}", (int id) => Results.Ok(id)));
+        using var http = new HttpClient();
+        await http.GetStringAsync(new Uri(host.Address, "/health"), TestContext.Current.CancellationToken).WaitAsync(TestHost.Timeout, TestContext.Current.CancellationToken);
+        await http.GetStringAsync(new Uri(host.Address, "/alive"), TestContext.Current.CancellationToken).WaitAsync(TestHost.Timeout, TestContext.Current.CancellationToken);
+        await http.GetStringAsync(new Uri(host.Address, "/orders/3"), TestContext.Current.CancellationToken).WaitAsync(TestHost.Timeout, TestContext.Current.CancellationToken);
+
+        var order = Assert.Single(stopped, a => a.DisplayName == "GET /orders/{id}");
+        Assert.True(order.Recorded);
+        Assert.Equal(200, order.GetTagItem("http.response.status_code"));
+        Assert.Equal("/orders/3", order.GetTagItem("url.path"));
+        Assert.Equal(2, stopped.Count(a => !a.Recorded));
+    }
+
+    [Fact]
+    public void NoEndpointMeansNoExporterIsRegistered()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.AddServiceDefaults();
+        Assert.DoesNotContain(builder.Services, d => d.ServiceType == typeof(OpenTelemetry.Trace.TracerProvider));
+    }
+
+    [Fact]
+    public void UnsupportedProtocolIsAClearError()
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://x:1", ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/json" })
+            .Build();
+        var error = Assert.Throws<InvalidOperationException>(() => { TelemetrySettings.From(configuration, "app"); });
+        Assert.Contains("http/json", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ResourceAttributesAreParsedAndServiceNameFallsBackToTheApplication()
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["OTEL_RESOURCE_ATTRIBUTES"] = "service.instance.id=web-1, team=core%2Cpay" })
+            .Build();
+        var settings = TelemetrySettings.From(configuration, "Web.Frontend");
+        Assert.Equal("Web.Frontend", settings.ServiceName);
+        Assert.Equal("web-1", settings.ResourceAttributes["service.instance.id"]);
+        Assert.Equal("core,pay", settings.ResourceAttributes["team"]);
+        Assert.Null(settings.Endpoint);
+        GC.KeepAlive(new ActivitySource("unused"));
+    }
+}
