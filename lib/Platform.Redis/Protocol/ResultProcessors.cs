@@ -44,7 +44,24 @@ internal static class Processors
     /// <summary>OK is true; a null reply (SET NX that did not set) is false.</summary>
     private sealed class OkProcessor : ResultProcessor<bool>
     {
-        public override bool Parse(ref RespReader reader) => !reader.ReadValue().IsNull;
+        public override bool Parse(ref RespReader reader)
+        {
+            var t = reader.ReadValueToken();
+            if (t.IsError)
+            {
+                throw new RedisServerException(t.PayloadString());
+            }
+
+            if (t.IsAggregate)
+            {
+                for (var i = 0; i < t.ChildCount; i++)
+                {
+                    reader.Skip();
+                }
+            }
+
+            return !t.IsNull;
+        }
     }
 
     private sealed class DoubleProcessor : ResultProcessor<double>
