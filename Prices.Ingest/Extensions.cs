@@ -42,6 +42,8 @@ public static class PricesIngestExtensions
         services.AddHostedService(sp => sp.GetRequiredService<WriterLease>());
         services.AddSingleton<IPricePublisher, RedisPricePublisher>();
         services.AddSingleton<PriceAggregator>();
+        services.AddSingleton<PriceFeedState>();
+        services.AddHealthChecks().AddCheck<PriceFeedHealthCheck>("price-feed");
         services.AddHostedService<AggregationService>();
         services.AddHostedService<HistoryTrimmer>();
         return builder;

@@ -1,10 +1,10 @@
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddServiceDefaults();
 builder.AddApplicationServices();
 
 var app = builder.Build();
 
-app.MapGet("/health", () => "Healthy");
-app.MapGet("/alive", () => "Healthy");
+app.MapDefaultEndpoints();
 
 app.Run();

@@ -15,6 +15,7 @@ public sealed partial class AggregationService(
     IPricePublisher publisher,
     IWriterLease lease,
     IOptions<AggregationOptions> options,
+    PriceFeedState state,
     TimeProvider time,
     PricesMetrics metrics,
     ILogger<AggregationService> logger) : BackgroundService
@@ -147,6 +148,7 @@ public sealed partial class AggregationService(
         _lastEmitMs = now;
         _lastPrice = price;
         _lastStatus = result.Status;
+        state.Emitted(now, result.Status);
         var quotes = new SourceQuote[result.Sources.Count];
         for (var i = 0; i < quotes.Length; i++)
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Platform.Redis;
 using Prices.Ingest.Publishing;
+using Prices.Ingest.Tests.Fakes;
 
 namespace Prices.Ingest.Tests.Redis;
 
@@ -33,14 +34,14 @@ public sealed class FailoverTests(RedisFixture redis)
         var settings = PricesHost.Defaults(redis.Topology.ConnectionString, "failover");
         await using (await PricesHost.StartAsync(settings))
         {
-            await RedisContractTests.Eventually(() => Task.FromResult(received.Count >= 5));
+            await Poll.Until(() => received.Count >= 5);
             var oldMaster = await redis.Topology.KillMasterAsync();
             var killedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var newMaster = await redis.Topology.WaitForNewMasterAsync(oldMaster, Ct).WaitAsync(Wait, Ct);
             Assert.NotEqual(oldMaster, newMaster);
 
             // Publishing resumes: new messages reach the subscriber (which followed the failover too)...
-            await RedisContractTests.Eventually(() => Task.FromResult(received.Count(m => m.Timestamp > killedAt) >= 5), seconds: 30);
+            await Poll.Until(() => received.Count(m => m.Timestamp > killedAt) >= 5, seconds: 30);
 
             // ...and the history on the new master continues after the kill.
             var db = redis.Client.GetDatabase();
@@ -53,7 +54,7 @@ public sealed class FailoverTests(RedisFixture redis)
             TestContext.Current.TestOutputHelper?.WriteLine($"largest history gap {gap} ms; reported gaps: {string.Join(", ", reportedGaps)}");
             // A killed master is only declared down after a second of silence, so there always is a hole past two cadences.
             Assert.InRange(gap, 1_000, 20_000);
-            await RedisContractTests.Eventually(() => Task.FromResult(!reportedGaps.IsEmpty));
+            await Poll.Until(() => !reportedGaps.IsEmpty);
             Assert.Contains(reportedGaps, g => Math.Abs(g - gap) < 1_000);
         }
 

@@ -124,7 +124,7 @@ public sealed class RedisContractTests(RedisFixture redis)
         settings["Prices:Publishing:TrimInterval"] = "00:00:01";
         await using (await PricesHost.StartAsync(settings, time))
         {
-            await Eventually(async () =>
+            await Poll.Until(async () =>
             {
                 var old = await db.SortedSetRangeByScoreAsync("prices:btc:usd:ts", stop: now - week - 1);
                 var written = await db.SortedSetRangeByScoreAsync("prices:btc:usd:ts", start: now);
@@ -141,16 +141,6 @@ public sealed class RedisContractTests(RedisFixture redis)
         Assert.Equal(1, await trimmer.TrimAsync().WaitAsync(Wait, Ct));
         Assert.Null(await db.SortedSetScoreAsync("prices:btc:usd:ts", "1.00:edge:3").WaitAsync(Wait, Ct));
         Assert.NotNull(await db.SortedSetScoreAsync("prices:btc:usd:ts", "1.00:recent:4").WaitAsync(Wait, Ct));
-    }
-
-    internal static async Task Eventually(Func<Task<bool>> condition, int seconds = 15)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(seconds));
-        while (!await condition().WaitAsync(timeout.Token))
-        {
-            await Task.Delay(100, timeout.Token);
-        }
     }
 
     private sealed class HeldLease : IWriterLease

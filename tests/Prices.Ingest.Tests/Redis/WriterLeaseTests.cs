@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Platform.Redis;
 using Prices.Ingest.Publishing;
+using Prices.Ingest.Tests.Fakes;
 
 namespace Prices.Ingest.Tests.Redis;
 
@@ -39,7 +40,7 @@ public sealed class WriterLeaseTests(RedisFixture redis)
         Assert.Equal(1, await redis.Client.GetDatabase().SortedSetLengthAsync("prices:btc:usd:ts").WaitAsync(Wait, Ct));
 
         // a stops renewing (a long GC pause, a partition): b takes the lease once it expires, and a's late write is refused.
-        await RedisContractTests.Eventually(() => b.TryAcquireOrRenewAsync());
+        await Poll.Until(() => b.TryAcquireOrRenewAsync());
         Assert.False(a.IsHeld);
         Assert.Equal(PublishOutcome.NotLeaseholder, (await aPublisher.PublishAsync(Message("lease-a", 2), Ct).WaitAsync(Wait, Ct)).Outcome);
         Assert.False(await a.TryAcquireOrRenewAsync().WaitAsync(Wait, Ct));
@@ -61,22 +62,30 @@ public sealed class WriterLeaseTests(RedisFixture redis)
         try
         {
             // Both running: for a while every message comes from one writer, in sequence, never twice.
-            await RedisContractTests.Eventually(() => Task.FromResult(received.Count(m => m.Status == "ok") >= 20));
+            await Poll.Until(() => received.Count(m => m.Status == "ok") >= 20);
             var before = received.ToArray();
             var writer = Assert.Single(before.Select(m => m.Writer).Distinct());
             Assert.Equal(before.Select(m => m.Seq).Order(), before.Select(m => m.Seq));
             Assert.Equal(before.Length, before.Select(m => m.Seq).Distinct().Count());
 
+            // Both are ready: the standby is as healthy as the writer (it aggregates, it just does not write).
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            foreach (var instance in new[] { first, second })
+            {
+                Assert.Equal("Healthy", await http.GetStringAsync(new Uri(instance.BaseAddress!, "/health"), Ct));
+                Assert.Equal("Healthy", await http.GetStringAsync(new Uri(instance.BaseAddress!, "/alive"), Ct));
+            }
+
             var (victim, survivor) = writer == "proc-1" ? (first, second) : (second, first);
             victim.Kill();
             var lastOfVictim = received.Last(m => m.Writer == victim.Name).Timestamp;
-            await RedisContractTests.Eventually(() => Task.FromResult(received.Any(m => m.Writer == survivor.Name)));
+            await Poll.Until(() => received.Any(m => m.Writer == survivor.Name));
             var firstOfSurvivor = received.First(m => m.Writer == survivor.Name).Timestamp;
 
             // The dead writer's lease runs out (at most one lease after its last renewal) and the survivor, retrying every
             // third of a lease, takes over: the hand-over gap is bounded by lease + retry + one emit, plus scheduling slack.
             Assert.InRange(firstOfSurvivor - lastOfVictim, 0, (long)(lease + lease / 3 + TimeSpan.FromSeconds(1.5)).TotalMilliseconds);
-            await RedisContractTests.Eventually(() => Task.FromResult(received.Count(m => m.Writer == survivor.Name) >= 5));
+            await Poll.Until(() => received.Count(m => m.Writer == survivor.Name) >= 5);
             var after = received.SkipWhile(m => m.Writer != survivor.Name).ToArray();
             Assert.All(after, m => Assert.Equal(survivor.Name, m.Writer));
         }
@@ -100,6 +109,9 @@ internal sealed class IngestProcess : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>The Kestrel address the process reported (it listens on a random port).</summary>
+    public Uri? BaseAddress { get; private set; }
+
     public static async Task<IngestProcess> StartAsync(string redis, string name, TimeSpan lease)
     {
         var info = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "Prices.Ingest.dll"))
@@ -119,7 +131,8 @@ internal sealed class IngestProcess : IAsyncDisposable
         info.Environment["Prices__Sources__Simulated__TicksPerSecond"] = "20";
         info.Environment["Prices__Aggregation__EmitInterval"] = "00:00:00.500";
         info.Environment["Prices__Aggregation__MinEmitInterval"] = "00:00:00.100";
-        var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
+        var process = new Process { StartInfo = info };
+        IngestProcess? ingest = null;
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var output = new ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) =>
@@ -130,15 +143,22 @@ internal sealed class IngestProcess : IAsyncDisposable
             }
 
             output.Enqueue(e.Data);
+            var listening = e.Data.IndexOf("Now listening on: ", StringComparison.Ordinal);
+            if (listening >= 0)
+            {
+                ingest!.BaseAddress = new Uri(e.Data[(listening + "Now listening on: ".Length)..].Trim());
+            }
+
             if (e.Data.Contains("Application started", StringComparison.Ordinal))
             {
                 started.TrySetResult();
             }
         };
         process.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
+        ingest = new IngestProcess(name, process);
+        process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var ingest = new IngestProcess(name, process);
         try
         {
             await started.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
