@@ -16,7 +16,19 @@ public sealed class PriceAggregator(IOptions<AggregationOptions> options, Prices
     private readonly AggregationOptions _options = options.Value;
     private readonly Dictionary<string, Entry> _latest = new(StringComparer.Ordinal);
 
-    public void Add(in PriceTick tick) => _latest[tick.Source] = new Entry(tick);
+    public void Add(in PriceTick tick)
+    {
+        // One entry per source, updated in place: no allocation per tick.
+        if (_latest.TryGetValue(tick.Source, out var entry))
+        {
+            entry.Tick = tick;
+            entry.Reported = false;
+        }
+        else
+        {
+            _latest[tick.Source] = new Entry(tick);
+        }
+    }
 
     public AggregatedPrice Aggregate(long nowMs)
     {
@@ -86,7 +98,7 @@ public sealed class PriceAggregator(IOptions<AggregationOptions> options, Prices
 
     private sealed class Entry(PriceTick tick)
     {
-        public PriceTick Tick { get; } = tick;
+        public PriceTick Tick { get; set; } = tick;
 
         public bool Reported { get; set; }
     }

@@ -22,7 +22,7 @@ public sealed class SimulatedFeedOptions
     public double AnnualDrift { get; set; }
 
     /// <summary>Ticks per second across all venues.</summary>
-    [Range(0.01, 100_000.0)]
+    [Range(0.01, 1_000_000.0)]
     public double TicksPerSecond { get; set; } = 4;
 
     /// <summary>Simulated venues (sources <c>sim-1</c>..<c>sim-n</c>), so the median and minimum-sources rules have something to do.</summary>

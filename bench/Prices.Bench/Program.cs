@@ -9,7 +9,7 @@ using Prices.Bench;
 // measures tick arrival -> PUBLISH received. The peer is a bare PUBLISH -> receive round trip on the same client.
 var seconds = Arg("--seconds", 10);
 var rate = Arg("--rate", 100);
-var maxRate = Arg("--max-rate", 20_000);
+var maxRate = Arg("--max-rate", 200_000);
 
 await using var redis = await RedisTopology.StartAsync(new RedisTopologyOptions { Replicas = 0, Sentinels = 0, Password = "" });
 var connection = redis.ConnectionString;
