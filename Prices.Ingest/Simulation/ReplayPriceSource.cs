@@ -18,17 +18,20 @@ public sealed partial class ReplayPriceSource(IOptions<ReplayOptions> options, T
 
     public async Task RunAsync(ChannelWriter<PriceTick> ticks, CancellationToken cancellationToken)
     {
+        long replayed;
         do
         {
-            await ReplayOnceAsync(ticks, cancellationToken).ConfigureAwait(false);
+            replayed = await ReplayOnceAsync(ticks, cancellationToken).ConfigureAwait(false);
         }
-        while (_options.Loop && !cancellationToken.IsCancellationRequested);
+        // A file without a single usable line is not looped: that would only spin.
+        while (_options.Loop && replayed > 0 && !cancellationToken.IsCancellationRequested);
 
         LogFinished(logger, _options.Path);
     }
 
-    private async Task ReplayOnceAsync(ChannelWriter<PriceTick> ticks, CancellationToken cancellationToken)
+    private async Task<long> ReplayOnceAsync(ChannelWriter<PriceTick> ticks, CancellationToken cancellationToken)
     {
+        long replayed = 0;
         using var reader = new StreamReader(_options.Path ?? throw new InvalidOperationException("Prices:Sources:Replay:Path is required"));
         long? firstRecorded = null;
         var start = time.GetTimestamp();
@@ -62,7 +65,10 @@ public sealed partial class ReplayPriceSource(IOptions<ReplayOptions> options, T
             metrics.Tick(source);
             await ticks.WriteAsync(new PriceTick(source, price, quote, recorded, now, time.GetTimestamp(), _options.Staleness), cancellationToken)
                 .ConfigureAwait(false);
+            replayed++;
         }
+
+        return replayed;
     }
 
     internal static bool TryParse(string line, out string source, out decimal price, out string quote, out long timestamp)

@@ -38,7 +38,7 @@ public sealed class SimulatedFeedOptions
 }
 
 /// <summary>Replays a recorded file of ticks (JSON lines: <c>{"source","price","quote","timestamp"}</c>).</summary>
-public sealed class ReplayOptions
+public sealed class ReplayOptions : IValidatableObject
 {
     public bool Enabled { get; set; }
 
@@ -52,4 +52,12 @@ public sealed class ReplayOptions
 
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan Staleness { get; set; } = TimeSpan.FromSeconds(10);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Enabled && (string.IsNullOrWhiteSpace(Path) || !File.Exists(Path)))
+        {
+            yield return new ValidationResult($"the replay file '{Path}' does not exist", [nameof(Path)]);
+        }
+    }
 }

@@ -27,7 +27,8 @@ public sealed class PricesHost : IAsyncDisposable
         ["Prices:Publishing:InstanceId"] = instance,
     };
 
-    public static async Task<PricesHost> StartAsync(Dictionary<string, string?> settings, TimeProvider? time = null)
+    /// <summary>The host as Program.cs would build it, not started.</summary>
+    public static IHost Build(Dictionary<string, string?> settings, TimeProvider? time = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Testing" });
         builder.Logging.ClearProviders();
@@ -38,7 +39,12 @@ public sealed class PricesHost : IAsyncDisposable
         }
 
         builder.AddApplicationServices();
-        var host = builder.Build();
+        return builder.Build();
+    }
+
+    public static async Task<PricesHost> StartAsync(Dictionary<string, string?> settings, TimeProvider? time = null)
+    {
+        var host = Build(settings, time);
         await host.StartAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
         return new PricesHost(host);
     }
