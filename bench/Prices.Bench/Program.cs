@@ -13,7 +13,9 @@ var maxRate = Arg("--max-rate", 200_000);
 
 await using var redis = await RedisTopology.StartAsync(new RedisTopologyOptions { Replicas = 0, Sentinels = 0, Password = "" });
 var connection = redis.ConnectionString;
-Console.WriteLine($"redis-server at {connection}; {Environment.ProcessorCount} cores; {seconds} s per run");
+// Latency tails on a shared machine follow its load: print it so the figures can be read in context.
+var load = File.Exists("/proc/loadavg") ? (await File.ReadAllTextAsync("/proc/loadavg")).Split(' ')[0] : "?";
+Console.WriteLine($"redis-server at {connection}; {Environment.ProcessorCount} cores, load average {load}; {seconds} s per run");
 
 var bare = await BareRoundTrip.RunAsync(connection, rate, seconds);
 Console.WriteLine($"peer  bare PUBLISH->receive  {rate,6} msg/s   p50 {bare.P50:0.000} ms  p99 {bare.P99:0.000} ms");
