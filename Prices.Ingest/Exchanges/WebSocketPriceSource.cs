@@ -67,7 +67,8 @@ public abstract partial class WebSocketPriceSource : IPriceSource
             {
                 return;
             }
-            catch (Exception ex) when (ex is WebSocketException or IOException or OperationCanceledException or InvalidOperationException or TimeoutException)
+            catch (Exception ex) when (ex is WebSocketException or HttpRequestException or IOException or OperationCanceledException
+                                           or InvalidOperationException or TimeoutException)
             {
                 LogConnectionLost(Logger, Name, ex.Message);
             }

@@ -85,4 +85,29 @@ public sealed class KrakenSourceTests
         await third.SendAsync(Kraken.Ticker("64001"));
         Assert.Equal(64001m, (await run.NextTickAsync()).Price);
     }
+
+    [Fact]
+    public async Task AnUnreachableExchangeIsRetriedWithBackoffUntilItAnswers()
+    {
+        // A port nobody listens on: every attempt is refused, the source keeps trying without failing.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var logger = new ListLogger<KrakenSource>();
+        var options = new KrakenOptions
+        {
+            Url = new Uri($"ws://127.0.0.1:{port}/v2"),
+            ReconnectInitialDelay = TimeSpan.FromMilliseconds(10),
+            ReconnectMaxDelay = TimeSpan.FromMilliseconds(40),
+        };
+        var source = new KrakenSource(Options.Create(options), TimeProvider.System, TestMetrics.Create(), logger);
+        await using (new SourceRun(source))
+        {
+            await Poll.Until(() => logger.Count("connection lost") >= 3);
+        }
+
+        Assert.Equal(0, source.Connections);
+        Assert.True(logger.Count("reconnecting in") >= 3);
+    }
 }
