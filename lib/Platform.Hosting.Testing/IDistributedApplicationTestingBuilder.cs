@@ -30,6 +30,8 @@ internal sealed class TestingBuilder(DistributedApplicationBuilder inner) : IDis
 
     public string AppHostDirectory => inner.AppHostDirectory;
 
+    public string StateDirectory => inner.StateDirectory;
+
     public IResourceCollection Resources => inner.Resources;
 
     public IResourceBuilder<T> AddResource<T>(T resource) where T : IResource => inner.AddResource(resource);

@@ -75,6 +75,8 @@ internal sealed class DistributedApplicationBuilder : IDistributedApplicationBui
 
     public string AppHostDirectory { get; }
 
+    public string StateDirectory => Options.StateDirectory!;
+
     public IResourceCollection Resources => _resources;
 
     public IResourceBuilder<T> AddResource<T>(T resource) where T : IResource

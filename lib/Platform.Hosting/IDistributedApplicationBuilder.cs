@@ -18,6 +18,9 @@ public interface IDistributedApplicationBuilder
     /// <summary>The AppHost project folder (its <c>.state</c> folder keeps data and generated secrets).</summary>
     string AppHostDirectory { get; }
 
+    /// <summary>Where run mode keeps data folders, logs and generated secrets (a throw-away folder under test).</summary>
+    string StateDirectory { get; }
+
     IResourceCollection Resources { get; }
 
     IResourceBuilder<T> AddResource<T>(T resource) where T : IResource;

@@ -122,6 +122,25 @@ public static class ResourceBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Where the resource's data volume is, for the resource's own configuration (a SQLite file, say): a folder under
+    /// the state folder in run mode (created, kept across runs), the volume's mount path when published.
+    /// </summary>
+    public static string GetDataVolumePath<T>(this IResourceBuilder<T> builder) where T : IResource
+    {
+        var volume = builder.Resource.Annotations.OfType<DataVolumeAnnotation>().LastOrDefault()
+            ?? throw new InvalidOperationException($"Resource '{builder.Resource.Name}' has no data volume: call WithDataVolume() first.");
+        var app = builder.ApplicationBuilder;
+        if (!app.ExecutionContext.IsRunMode)
+        {
+            return volume.TargetPath;
+        }
+
+        var path = Path.Combine(app.StateDirectory, "volumes", volume.Name);
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
     /// <summary>Replace the published image (run mode keeps using the machine's binaries).</summary>
     public static IResourceBuilder<T> WithImageTag<T>(this IResourceBuilder<T> builder, string tag) where T : IResource
     {
