@@ -1,0 +1,281 @@
+using System.Globalization;
+
+namespace Platform.TestSupport;
+
+public sealed partial class RedisTopology
+{
+    private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>Sends a command to a node (AUTH first for data nodes).</summary>
+    public Task<object?> CommandAsync(int port, params string[] args)
+    {
+        var node = Node(port);
+        return RespWire.CommandAsync(port, node.IsSentinel ? null : Password, args);
+    }
+
+    /// <summary>Asks a Sentinel to fail over and waits until every Sentinel announces the new master (and, with
+    /// <paramref name="waitForReplicas"/>, until the old master has rejoined as a replica). Returns the new master's port.</summary>
+    public async Task<int> FailoverAsync(bool waitForReplicas = true, CancellationToken ct = default)
+    {
+        RequireSentinels();
+        using var cts = Timeout(ct);
+        var old = MasterPort;
+        while (true)
+        {
+            try
+            {
+                await CommandAsync(SentinelNodes.First(s => s.IsRunning).Port, "SENTINEL", "FAILOVER", ServiceName).ConfigureAwait(false);
+                break;
+            }
+            catch (RespWireException e) when (e.Message.Contains("INPROG", StringComparison.Ordinal) || e.Message.Contains("NOGOODSLAVE", StringComparison.Ordinal))
+            {
+                await Task.Delay(200, cts.Token).ConfigureAwait(false);
+            }
+        }
+
+        var port = await WaitForNewMasterAsync(old, cts.Token).ConfigureAwait(false);
+        if (waitForReplicas)
+        {
+            await WaitUntilStableAsync(port, cts.Token).ConfigureAwait(false);
+        }
+
+        return port;
+    }
+
+    /// <summary>kill -9 of the current master. Returns its port; does not wait for the failover.</summary>
+    public Task<int> KillMasterAsync()
+    {
+        var node = Node(MasterPort);
+        KillNode(node);
+        return Task.FromResult(node.Port);
+    }
+
+    /// <summary>Waits until every running Sentinel reports a master other than <paramref name="oldMasterPort"/> and
+    /// that node answers ROLE with master. Returns the new master's port.</summary>
+    public async Task<int> WaitForNewMasterAsync(int oldMasterPort, CancellationToken ct = default)
+    {
+        RequireSentinels();
+        using var cts = Timeout(ct);
+        while (true)
+        {
+            var ports = new HashSet<int>();
+            foreach (var s in SentinelNodes.Where(s => s.IsRunning))
+            {
+                ports.Add(await SentinelMasterPortAsync(s.Port).ConfigureAwait(false) ?? -1);
+            }
+
+            if (ports.Count == 1 && ports.First() is var p && p > 0 && p != oldMasterPort && await RoleAsync(p).ConfigureAwait(false) == "master")
+            {
+                MasterPort = p;
+                foreach (var n in DataNodes)
+                {
+                    n.Role = n.Port == p ? RedisNodeRole.Master : RedisNodeRole.Replica;
+                }
+
+                return p;
+            }
+
+            await Task.Delay(100, cts.Token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Kills a node with SIGKILL and starts it again on the same port with its (possibly rewritten) config.</summary>
+    public async Task RestartNodeAsync(int port, CancellationToken ct = default)
+    {
+        var node = Node(port);
+        KillNode(node);
+        node.Process?.Dispose();
+        Launch(node);
+        using var cts = Timeout(ct);
+        await WaitForPingAsync(node, cts.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Kills every ordinary client connection on every running data node, leaving replication and Sentinel
+    /// links alone. Returns how many were killed.</summary>
+    public async Task<int> ClientKillAllAsync(CancellationToken ct = default)
+    {
+        var killed = 0;
+        foreach (var node in DataNodes.Where(n => n.IsRunning))
+        {
+            var list = (string?)await CommandAsync(node.Port, "CLIENT", "LIST").ConfigureAwait(false) ?? "";
+            foreach (var line in list.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var fields = line.Split(' ').Select(f => f.Split('=', 2)).Where(f => f.Length == 2).ToDictionary(f => f[0], f => f[1]);
+                var flags = fields.GetValueOrDefault("flags", "");
+                if (fields.GetValueOrDefault("name", "").StartsWith("sentinel-", StringComparison.Ordinal) ||
+                    flags.Contains('S', StringComparison.Ordinal) || flags.Contains('M', StringComparison.Ordinal) ||
+                    fields.GetValueOrDefault("cmd", "") == "client|list")
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await CommandAsync(node.Port, "CLIENT", "KILL", "ID", fields["id"]).ConfigureAwait(false);
+                    killed++;
+                }
+                catch (RespWireException)
+                {
+                    // it went away on its own
+                }
+
+                ct.ThrowIfCancellationRequested();
+            }
+        }
+
+        return killed;
+    }
+
+    /// <summary>Waits until the master has all running replicas online and every running Sentinel agrees on it and
+    /// knows the other Sentinels and the replicas.</summary>
+    public async Task WaitUntilStableAsync(int masterPort, CancellationToken ct = default)
+    {
+        using var cts = Timeout(ct);
+        var replicas = DataNodes.Count(n => n.IsRunning && n.Port != masterPort);
+        var sentinels = SentinelNodes.Count(s => s.IsRunning);
+        while (!await IsStableAsync(masterPort, replicas, sentinels).ConfigureAwait(false))
+        {
+            await Task.Delay(100, cts.Token).ConfigureAwait(false);
+        }
+
+        MasterPort = masterPort;
+    }
+
+    private async Task<bool> IsStableAsync(int masterPort, int replicas, int sentinels)
+    {
+        try
+        {
+            if (await RoleAsync(masterPort).ConfigureAwait(false) != "master")
+            {
+                return false;
+            }
+
+            foreach (var other in DataNodes.Where(n => n.IsRunning && n.Port != masterPort))
+            {
+                // Sentinel waits ~8 s before demoting a returning old master; do what it would do, sooner.
+                if (await RoleAsync(other.Port).ConfigureAwait(false) == "master")
+                {
+                    await CommandAsync(other.Port, "REPLICAOF", "127.0.0.1", masterPort.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+                    await CommandAsync(other.Port, "CONFIG", "REWRITE").ConfigureAwait(false);
+                }
+            }
+
+            var info = (string?)await CommandAsync(masterPort, "INFO", "replication").ConfigureAwait(false) ?? "";
+            var online = info.Split('\n').Count(l => l.StartsWith("slave", StringComparison.Ordinal) && l.Contains("state=online", StringComparison.Ordinal));
+            if (online < replicas)
+            {
+                return false;
+            }
+
+            foreach (var s in SentinelNodes.Where(s => s.IsRunning))
+            {
+                if (await SentinelMasterPortAsync(s.Port).ConfigureAwait(false) != masterPort)
+                {
+                    return false;
+                }
+
+                var peers = (object?[]?)await CommandAsync(s.Port, "SENTINEL", "SENTINELS", ServiceName).ConfigureAwait(false) ?? [];
+                var known = (object?[]?)await CommandAsync(s.Port, "SENTINEL", "REPLICAS", ServiceName).ConfigureAwait(false) ?? [];
+                var healthy = known.OfType<object?[]>().Count(r => Field(r, "flags") == "slave");
+                if (peers.Length < sentinels - 1 || healthy < replicas)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+        catch (Exception e) when (e is RespWireException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static string? Field(object?[] flat, string name)
+    {
+        for (var i = 0; i + 1 < flat.Length; i += 2)
+        {
+            if ((string?)flat[i] == name)
+            {
+                return flat[i + 1] as string;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<int?> SentinelMasterPortAsync(int sentinelPort)
+    {
+        try
+        {
+            var reply = await CommandAsync(sentinelPort, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", ServiceName).ConfigureAwait(false) as object?[];
+            return reply is [_, string port] ? int.Parse(port, CultureInfo.InvariantCulture) : null;
+        }
+        catch (Exception e) when (e is RespWireException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<string?> RoleAsync(int port)
+    {
+        try
+        {
+            return (await CommandAsync(port, "ROLE").ConfigureAwait(false) as object?[])?[0] as string;
+        }
+        catch (Exception e) when (e is RespWireException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private async Task WaitForPingAsync(RedisNode node, CancellationToken ct)
+    {
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (node.Process is { HasExited: true } p)
+            {
+                var log = Directory.GetFiles(Path.GetDirectoryName(node.ConfigPath)!, "*.log").Select(File.ReadAllText).FirstOrDefault();
+                throw new InvalidOperationException($"{node} exited with code {p.ExitCode}: {log}");
+            }
+
+            try
+            {
+                if ((string?)await CommandAsync(node.Port, "PING").ConfigureAwait(false) == "PONG")
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is RespWireException or IOException or System.Net.Sockets.SocketException)
+            {
+            }
+
+            await Task.Delay(50, ct).ConfigureAwait(false);
+        }
+    }
+
+    private void KillNode(RedisNode node)
+    {
+        Kill(node.Process);
+        File.Delete(PidFile(node));
+    }
+
+    private RedisNode Node(int port) =>
+        _nodes.FirstOrDefault(n => n.Port == port) ?? throw new ArgumentException($"no node on port {port}", nameof(port));
+
+    private void RequireSentinels()
+    {
+        if (!HasSentinels)
+        {
+            throw new InvalidOperationException("this topology has no Sentinels");
+        }
+    }
+
+    private static CancellationTokenSource Timeout(CancellationToken ct)
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(DefaultWait);
+        return cts;
+    }
+}

@@ -1,0 +1,263 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+
+namespace Platform.TestSupport;
+
+/// <summary>
+/// A real Redis deployment for tests: a master, replicas and Sentinels as redis-server/redis-sentinel processes on
+/// random loopback ports in a temporary folder. Everything is killed and deleted on dispose, on process exit, and by a
+/// watchdog shell if the test host dies without running either.
+/// </summary>
+public sealed partial class RedisTopology : IAsyncDisposable
+{
+    private readonly RedisTopologyOptions _options;
+    private readonly List<RedisNode> _nodes = [];
+    private readonly EventHandler _onExit;
+    private Process? _watchdog;
+    private int _disposed;
+
+    private RedisTopology(RedisTopologyOptions options, string folder, string password)
+    {
+        _options = options;
+        Folder = folder;
+        Password = password;
+        _onExit = (_, _) => KillAll();
+        AppDomain.CurrentDomain.ProcessExit += _onExit;
+    }
+
+    public string Folder { get; }
+
+    public string Password { get; }
+
+    public string ServiceName => _options.ServiceName;
+
+    public IReadOnlyList<RedisNode> Nodes => _nodes;
+
+    public IEnumerable<RedisNode> DataNodes => _nodes.Where(n => !n.IsSentinel);
+
+    public IEnumerable<RedisNode> SentinelNodes => _nodes.Where(n => n.IsSentinel);
+
+    public bool HasSentinels => _nodes.Any(n => n.IsSentinel);
+
+    /// <summary>Port of the current master as last observed (updated by failover helpers).</summary>
+    public int MasterPort { get; private set; }
+
+    /// <summary>The Sentinel form when there are Sentinels, else the direct form.</summary>
+    public string ConnectionString => HasSentinels
+        ? string.Join(',', SentinelNodes.Select(s => $"127.0.0.1:{s.Port}")) + $",serviceName={ServiceName}" + PasswordPart
+        : MasterConnectionString;
+
+    public string MasterConnectionString => $"127.0.0.1:{MasterPort}" + PasswordPart;
+
+    private string PasswordPart => Password.Length == 0 ? "" : $",password={Password}";
+
+    public static async Task<RedisTopology> StartAsync(RedisTopologyOptions? options = null, CancellationToken ct = default)
+    {
+        options ??= new RedisTopologyOptions();
+        var folder = Path.Combine(Path.GetTempPath(), "platform-redis-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(Path.Combine(folder, "pids"));
+        var password = options.Password ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+        var topology = new RedisTopology(options, folder, password);
+        try
+        {
+            topology.StartWatchdog();
+            await topology.StartProcessesAsync(ct).ConfigureAwait(false);
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cts.CancelAfter(options.StartTimeout);
+            await topology.WaitUntilStableAsync(topology.MasterPort, cts.Token).ConfigureAwait(false);
+            return topology;
+        }
+        catch
+        {
+            await topology.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task StartProcessesAsync(CancellationToken ct)
+    {
+        var master = AddDataNode(RedisNodeRole.Master, masterPort: null);
+        MasterPort = master.Port;
+        for (var i = 0; i < _options.Replicas; i++)
+        {
+            AddDataNode(RedisNodeRole.Replica, master.Port);
+        }
+
+        for (var i = 0; i < _options.Sentinels; i++)
+        {
+            AddSentinel(master.Port);
+        }
+
+        foreach (var node in _nodes)
+        {
+            Launch(node);
+        }
+
+        foreach (var node in _nodes)
+        {
+            await WaitForPingAsync(node, ct).ConfigureAwait(false);
+        }
+    }
+
+    private RedisNode AddDataNode(RedisNodeRole role, int? masterPort)
+    {
+        var port = FreePort();
+        var dir = Path.Combine(Folder, port.ToString(CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(dir);
+        var lines = new List<string>
+        {
+            $"port {port}", "bind 127.0.0.1", "protected-mode no", "daemonize no", $"dir {dir}",
+            $"logfile {Path.Combine(dir, "redis.log")}", "save \"\"", "appendonly no",
+            "repl-diskless-sync yes", "repl-diskless-sync-delay 0", "replica-announce-ip 127.0.0.1",
+        };
+        if (Password.Length > 0)
+        {
+            lines.Add($"requirepass {Password}");
+            lines.Add($"masterauth {Password}");
+        }
+
+        if (_options.MaxMemory is { } mm)
+        {
+            lines.Add($"maxmemory {mm}");
+            lines.Add("maxmemory-policy allkeys-lru");
+        }
+
+        if (masterPort is { } mp)
+        {
+            lines.Add($"replicaof 127.0.0.1 {mp}");
+        }
+
+        lines.AddRange(_options.ExtraConfig);
+        var conf = Path.Combine(dir, "redis.conf");
+        File.WriteAllLines(conf, lines);
+        var node = new RedisNode(port, role, conf);
+        _nodes.Add(node);
+        return node;
+    }
+
+    private void AddSentinel(int masterPort)
+    {
+        var port = FreePort();
+        var dir = Path.Combine(Folder, "s" + port.ToString(CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(dir);
+        var quorum = _options.Sentinels >= 2 ? 2 : 1;
+        var name = _options.ServiceName;
+        var lines = new List<string>
+        {
+            $"port {port}", "bind 127.0.0.1", "protected-mode no", "daemonize no", $"dir {dir}",
+            $"logfile {Path.Combine(dir, "sentinel.log")}", "sentinel announce-ip 127.0.0.1",
+            $"sentinel monitor {name} 127.0.0.1 {masterPort} {quorum}",
+            $"sentinel down-after-milliseconds {name} {_options.DownAfterMilliseconds}",
+            $"sentinel failover-timeout {name} {_options.FailoverTimeoutMilliseconds}",
+            $"sentinel parallel-syncs {name} 1",
+        };
+        if (Password.Length > 0)
+        {
+            lines.Add($"sentinel auth-pass {name} {Password}");
+        }
+
+        var conf = Path.Combine(dir, "sentinel.conf");
+        File.WriteAllLines(conf, lines);
+        _nodes.Add(new RedisNode(port, RedisNodeRole.Sentinel, conf));
+    }
+
+    private void Launch(RedisNode node)
+    {
+        var psi = new ProcessStartInfo(node.IsSentinel ? "redis-sentinel" : "redis-server")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = false,
+            RedirectStandardError = false,
+        };
+        psi.ArgumentList.Add(node.ConfigPath);
+        Process process;
+        try
+        {
+            process = Process.Start(psi) ?? throw new InvalidOperationException("process did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException(
+                $"could not start {psi.FileName}: install the Debian package redis-server/redis-sentinel ({e.Message})", e);
+        }
+
+        node.Process = process;
+        File.WriteAllText(PidFile(node), process.Id.ToString(CultureInfo.InvariantCulture));
+    }
+
+    private string PidFile(RedisNode node) => Path.Combine(Folder, "pids", node.Port.ToString(CultureInfo.InvariantCulture));
+
+    // The watchdog outlives a crashed test host: it polls the host's pid and, once it is gone, kills every recorded
+    // process and removes the folder. Normal shutdown kills the watchdog first.
+    private void StartWatchdog()
+    {
+        var script = $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; " +
+                     $"for f in '{Folder}'/pids/*; do [ -f \"$f\" ] && kill -9 $(cat \"$f\") 2>/dev/null; done; rm -rf '{Folder}'";
+        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(script);
+        _watchdog = Process.Start(psi);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void Kill(Process? p)
+    {
+        try
+        {
+            if (p is { HasExited: false })
+            {
+                p.Kill(entireProcessTree: true);
+                p.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+    }
+
+    private void KillAll()
+    {
+        Kill(_watchdog);
+        foreach (var node in _nodes)
+        {
+            Kill(node.Process);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        AppDomain.CurrentDomain.ProcessExit -= _onExit;
+        await Task.Run(KillAll).ConfigureAwait(false);
+        foreach (var node in _nodes)
+        {
+            node.Process?.Dispose();
+        }
+
+        _watchdog?.Dispose();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
