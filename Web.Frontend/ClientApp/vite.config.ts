@@ -1,9 +1,9 @@
 import { defineConfig } from 'vite';
 
-// Built into the host's wwwroot; `npm run dev` proxies the APIs to a running Web.Frontend (dotnet run).
+// Built into ClientApp/dist, which MSBuild copies to the host's output wwwroot; `npm run dev` proxies the APIs to a running Web.Frontend (dotnet run).
 export default defineConfig({
   build: {
-    outDir: '../wwwroot',
+    outDir: 'dist',
     emptyOutDir: true,
     sourcemap: true,
     chunkSizeWarningLimit: 1500,

@@ -104,10 +104,8 @@ export class SyncHub {
     c.on('SignalReceived', (s: Signal) => handlers.signalReceived(s));
     c.on('ResyncRequested', () => handlers.resyncRequested());
     c.onreconnecting(() => handlers.connectionChanged('reconnecting'));
-    c.onreconnected(() => {
-      handlers.connectionChanged('connected');
-      handlers.reconnected();
-    });
+    // 'connected' is the page's to say, once it has joined the room again.
+    c.onreconnected(() => handlers.reconnected());
     // Automatic reconnect gives up after a while; keep trying so a long outage still ends in a restored room.
     c.onclose(() => {
       if (this.stopped) return;
@@ -120,7 +118,6 @@ export class SyncHub {
 
   async start(): Promise<void> {
     await this.connection.start();
-    this.handlers.connectionChanged('connected');
   }
 
   private async startWithRetry(): Promise<void> {

@@ -21,6 +21,7 @@ export interface RoomActions {
 }
 
 export interface RoomLayout {
+  root: HTMLElement;
   video: HTMLVideoElement;
   title: HTMLElement;
   connection: HTMLElement;
@@ -104,7 +105,7 @@ export function buildRoomLayout(root: HTMLElement, room: Room, actions: RoomActi
   const permissions = el('div', { class: 'permissions' });
   const queue = el('ol', { class: 'queue', id: 'queue', 'aria-label': 'Queue' });
 
-  replaceChildren(root, el('div', { class: 'room' },
+  const roomRoot = el('div', { class: 'room', 'aria-busy': 'true' },
     el('div', { class: 'room-head' }, title, connection,
       el('div', { class: 'share row' }, el('label', { for: 'share-link' }, 'Share'), shareInput, copy)),
     el('section', { class: 'stage', 'aria-label': 'Player' },
@@ -118,9 +119,11 @@ export function buildRoomLayout(root: HTMLElement, room: Room, actions: RoomActi
       el('section', { 'aria-labelledby': 'people-h' }, el('h2', { id: 'people-h' }, 'People'), members, permissions,
         el('div', { class: 'row' }, voiceButton, muteButton, voiceInfo)),
       el('section', { 'aria-labelledby': 'queue-h' }, el('h2', { id: 'queue-h' }, 'Queue'), queue),
-      el('section', { 'aria-labelledby': 'chat-h', class: 'chat' }, el('h2', { id: 'chat-h' }, 'Chat'), chatList, reactionBar, chatForm, chatDenied))));
+      el('section', { 'aria-labelledby': 'chat-h', class: 'chat' }, el('h2', { id: 'chat-h' }, 'Chat'), chatList, reactionBar, chatForm, chatDenied)));
+  replaceChildren(root, roomRoot);
 
-  return {
+  const layout: RoomLayout = {
+    root: roomRoot,
     video, title, connection, syncInfo, time, reactions: reactionLayer, members, permissions, queue, chatList, chatForm,
     chatDenied, optOut, unlockButton,
     setControlState(t, canControl, canQueue) {
@@ -137,6 +140,8 @@ export function buildRoomLayout(root: HTMLElement, room: Room, actions: RoomActi
       seekBar.setAttribute('aria-valuetext', time.textContent ?? '');
     },
     setVoiceState(active, muted, peers) {
+      voiceButton.disabled = false;
+      chatForm.querySelector('button')!.disabled = false;
       voiceButton.textContent = active ? 'Leave voice' : 'Join voice';
       muteButton.hidden = !active;
       muteButton.textContent = muted ? 'Unmute' : 'Mute';
@@ -144,4 +149,9 @@ export function buildRoomLayout(root: HTMLElement, room: Room, actions: RoomActi
       voiceInfo.textContent = peers > 0 ? `${peers} in voice` : '';
     },
   };
+  // Nothing can be done before the room is joined.
+  layout.setControlState(null, false, false);
+  voiceButton.disabled = true;
+  chatForm.querySelector('button')!.disabled = true;
+  return layout;
 }

@@ -142,6 +142,7 @@ class RoomController {
     await this.hub.start();
     await this.sampleClock(5);
     this.applySnapshot(await this.hub.joinRoom(this.room.id, this.password));
+    this.setConnection('connected');
     this.timers.push(window.setInterval(() => void this.sampleClock(1), 3000));
     this.timers.push(window.setInterval(() => void this.hub.heartbeat(this.engine.clock.rttMs).catch(() => {}), 5000));
     this.timers.push(window.setInterval(() => this.renderStatus(), 250));
@@ -211,6 +212,7 @@ class RoomController {
     try {
       await this.sampleClock(3);
       this.applySnapshot(await this.hub.joinRoom(this.room.id, this.password));
+      this.setConnection('connected');
       if (this.voice.active) {
         await this.voice.leave();
         await this.voice.join();
@@ -319,6 +321,7 @@ class RoomController {
 
   private setConnection(state: 'connected' | 'reconnecting' | 'disconnected'): void {
     const text = { connected: 'Connected', reconnecting: 'Reconnecting…', disconnected: 'Disconnected: retrying…' }[state];
+    this.ui.root.setAttribute('aria-busy', String(state !== 'connected'));
     this.ui.connection.textContent = text;
     this.ui.connection.className = `connection ${state}`;
   }
