@@ -72,6 +72,21 @@ public sealed class SyncWatchTests(EndToEnd e2e)
         await guest.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true }).ClickAsync();
         await host.Locator("#chat-list").GetByText("hello from Bob").WaitForAsync();
 
+        // Voice: both join (fake microphones); each sees two people in voice.
+        await host.GetByRole(AriaRole.Button, new() { Name = "Join voice" }).ClickAsync();
+        await guest.GetByRole(AriaRole.Button, new() { Name = "Join voice" }).ClickAsync();
+        await host.GetByText("2 in voice").WaitForAsync();
+        await guest.GetByText("2 in voice").WaitForAsync();
+        await guest.GetByRole(AriaRole.Button, new() { Name = "Mute" }).ClickAsync();
+        await guest.GetByRole(AriaRole.Button, new() { Name = "Unmute" }).WaitForAsync();
+
+        // A reload (the harshest reconnect) restores the room: the timeline keeps going, the chat is still there.
+        await guest.ReloadAsync();
+        await Expect(guest, "Connected");
+        await WaitForAsync(guest, d => d.Playing && !d.Paused && d.PositionMs > 61_000, "the guest to resume playing after a reload", ct);
+        await guest.Locator("#chat-list").GetByText("hello from Bob").WaitForAsync();
+        await AssertOnTimelineAsync(host, guest, ct);
+
         await EndToEnd.ScreenshotAsync(host, "syncwatch-room-desktop");
         await EndToEnd.ScreenshotAsync(guest, "syncwatch-room-phone");
         Assert.Empty(hostErrors);
