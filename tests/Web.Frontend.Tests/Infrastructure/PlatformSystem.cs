@@ -18,7 +18,7 @@ public sealed class PlatformSystem : IAsyncDisposable
 
     public ProjectProcess[] Projects { get; private set; } = [];
 
-    /// <summary>Folder for logs and artifacts of this run (deleted on disposal unless <see cref="KeepFolder"/>).</summary>
+    /// <summary>Keep the run's temp folder (the bets SQLite file) after disposal, for a post-mortem.</summary>
     public bool KeepFolder { get; set; }
 
     public async Task StartAsync(CancellationToken ct)
@@ -43,28 +43,47 @@ public sealed class PlatformSystem : IAsyncDisposable
         {
             ["ConnectionStrings__syncdb"] = postgres.ConnectionString("syncdb"),
         }, ct);
+        // Every process is owned as soon as it runs, so a failure further on still stops it.
         var started = new List<ProjectProcess>();
+        Exception? failure = null;
         foreach (var task in new[] { prices, bets, sync })
         {
             try
             {
-                started.Add(await task);
+                var process = await task;
+                started.Add(process);
+                _owned.Insert(0, process);
             }
-            catch
+            catch (Exception e)
             {
-                foreach (var p in started) await p.DisposeAsync();
-                throw;
+                failure ??= e;
             }
         }
 
-        var frontend = await ProjectProcess.StartAsync("Web.Frontend", new Dictionary<string, string>
+        if (failure is not null)
         {
-            ["services__sync-api__http__0"] = started[2].Url.ToString(),
-            ["services__bets-api__http__0"] = started[1].Url.ToString(),
-        }, ct, frontendPort);
+            await DisposeAsync();
+            throw failure;
+        }
+
+        ProjectProcess frontend;
+        try
+        {
+            frontend = await ProjectProcess.StartAsync("Web.Frontend", new Dictionary<string, string>
+            {
+                ["services__sync-api__http__0"] = started[2].Url.ToString(),
+                ["services__bets-api__http__0"] = started[1].Url.ToString(),
+            }, ct, frontendPort);
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+
         started.Add(frontend);
+        _owned.Insert(0, frontend);
         Projects = [.. started];
-        _owned.InsertRange(0, started.AsEnumerable().Reverse());
         FrontendUrl = frontend.Url;
     }
 
@@ -77,6 +96,8 @@ public sealed class PlatformSystem : IAsyncDisposable
         {
             await owned.DisposeAsync();
         }
+
+        _owned.Clear();
 
         try
         {

@@ -54,7 +54,16 @@ public sealed class ProjectProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => started.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await started.WaitHealthyAsync(ct);
+        try
+        {
+            await started.WaitHealthyAsync(ct);
+        }
+        catch
+        {
+            await started.DisposeAsync();
+            throw;
+        }
+
         return started;
     }
 
