@@ -171,8 +171,9 @@ test('a running player behind by 300 ms speeds up, and returns to normal speed o
   const e = new SyncEngine();
   e.clock.addSample(0, 1_000_000, 0);
   e.applyTimeline(timeline({ playing: true }), 0);
-  assert.deepEqual(e.tick(player({ paused: false, positionMs: 11_700 }), 2_000), [{ kind: 'rate', rate: 1.05 }]);
-  assert.deepEqual(e.tick(player({ paused: false, positionMs: 13_000, rate: 1.05 }), 3_000), [{ kind: 'rate', rate: 1 }]);
+  // Past the settle window of the command: steady-state drift.
+  assert.deepEqual(e.tick(player({ paused: false, positionMs: 12_700 }), 3_000), [{ kind: 'rate', rate: 1.05 }]);
+  assert.deepEqual(e.tick(player({ paused: false, positionMs: 14_000, rate: 1.05 }), 4_000), [{ kind: 'rate', rate: 1 }]);
 });
 
 test('scheduled play is reported so the adapter can start exactly on time', () => {
@@ -221,4 +222,25 @@ test('player events that match the timeline are not commands', () => {
   assert.equal(e.onPlayerEvent('play', player(), 5_000), null);
   assert.equal(e.onPlayerEvent('seeked', player({ positionMs: 15_200 }), 5_000), null);
   assert.deepEqual(e.onPlayerEvent('seeked', player({ positionMs: 60_000 }), 5_000), { kind: 'seek', positionMs: 60_000 });
+});
+
+test('a command still landing is fixed by a seek, steady-state drift of the same size by the rate', () => {
+  const e = new SyncEngine();
+  e.clock.addSample(0, 1_000_000, 0);
+  e.applyTimeline(timeline({ playing: true }), 0);
+  // 1 s after the command, play() has only just started: 600 ms behind.
+  const landing = e.tick(player({ paused: false, positionMs: 10_400 }), 1_000);
+  assert.equal(landing[0]?.kind, 'seek');
+  assert.ok(landing[0]?.kind === 'seek' && landing[0].positionMs >= 11_000, 'the seek lands at or after the timeline');
+  // Long after any command, the same drift is the ladder's: a rate nudge.
+  assert.deepEqual(e.tick(player({ paused: false, positionMs: 19_400 }), 10_000), [{ kind: 'rate', rate: 1.05 }]);
+});
+
+test('settling seeks are bounded so a slow player cannot seek in a loop', () => {
+  const e = new SyncEngine();
+  e.clock.addSample(0, 1_000_000, 0);
+  e.applyTimeline(timeline({ playing: true }), 0);
+  const seeks = [100, 200, 300, 400].map(now => e.tick(player({ paused: false, positionMs: 9_000 }), now))
+    .filter(actions => actions.some(a => a.kind === 'seek')).length;
+  assert.equal(seeks, 2);
 });

@@ -188,6 +188,13 @@ export interface EngineConfig {
   bufferingReportAfterMs: number;
   /** A local seek smaller than this is not a user seek (the engine's own corrections). */
   userSeekThresholdMs: number;
+  /**
+   * For this long after a new timeline or after starting playback, the player is still applying a command (a seek's
+   * decode, play()'s start latency): a drift beyond settleSeekThresholdMs is fixed by one seek, not by minutes of
+   * rate nudging. Steady-state drift is the ladder's.
+   */
+  settleWindowMs: number;
+  settleSeekThresholdMs: number;
 }
 
 export const defaultEngineConfig: EngineConfig = {
@@ -196,6 +203,8 @@ export const defaultEngineConfig: EngineConfig = {
   readyToleranceMs: 250,
   bufferingReportAfterMs: 400,
   userSeekThresholdMs: 1000,
+  settleWindowMs: 2500,
+  settleSeekThresholdMs: 250,
 };
 
 /** Combines the parts above: feed it timelines, clock samples and player snapshots; it says what to do. */
@@ -207,6 +216,8 @@ export class SyncEngine {
   private current: Timeline | null = null;
   private reportedSeq = -1;
   private seekStartedMs: number | null = null;
+  private settlingUntilMs = Number.NEGATIVE_INFINITY;
+  private settleSeeks = 0;
   /** Drift measured on the last tick while the timeline was running (null otherwise). */
   lastDriftMs: number | null = null;
   /** This member's user id: a ready report is sent only while the room waits for it. */
@@ -224,7 +235,13 @@ export class SyncEngine {
     if (verdict === 'stale') return verdict;
     this.current = t;
     this.echo.arm(localNowMs);
+    this.settle(localNowMs);
     return verdict;
+  }
+
+  private settle(localNowMs: number): void {
+    this.settlingUntilMs = localNowMs + this.config.settleWindowMs;
+    this.settleSeeks = 0;
   }
 
   /** Forgets the room (leaving, or a new room). */
@@ -297,10 +314,14 @@ export class SyncEngine {
 
     const driftMs = player.positionMs - expected;
     this.lastDriftMs = driftMs;
-    const correction = player.paused && Math.abs(driftMs) >= this.config.drift.deadbandMs * 4
-      // Starting from a pause far from the timeline (a late joiner): jump straight there.
-      ? { kind: 'seek' as const, positionMs: expected, rate: t.speed }
+    const settling = localNowMs < this.settlingUntilMs && this.settleSeeks < 2
+      && Math.abs(driftMs) >= this.config.settleSeekThresholdMs;
+    if (settling) this.settleSeeks++;
+    const correction = (player.paused && Math.abs(driftMs) >= this.config.drift.deadbandMs * 4) || settling
+      // Starting from a pause far from the timeline (a late joiner), or a command still landing: jump straight there.
+      ? { kind: 'seek' as const, positionMs: expected + (player.paused ? 0 : this.drift.learnedSeekLatencyMs * t.speed), rate: t.speed }
       : this.drift.decide(driftMs, expected, t.speed, localNowMs);
+    if (player.paused) this.settle(localNowMs);
     if (correction.kind === 'seek') actions.push({ kind: 'seek', positionMs: correction.positionMs });
     if (Math.abs(player.rate - correction.rate) > 0.001) actions.push({ kind: 'rate', rate: correction.rate });
     if (player.paused) actions.push({ kind: 'play' });
