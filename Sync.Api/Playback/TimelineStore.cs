@@ -1,0 +1,166 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using Platform.Redis;
+using Sync.Api.Realtime;
+using Sync.Api.Rooms;
+
+namespace Sync.Api.Playback;
+
+/// <summary>
+/// The room timeline in Redis (<c>sync:room:{id}:timeline</c>). It changes only through <see cref="Cas"/>, which
+/// writes a new state only if the stored seq is still the one the change was computed from; so concurrent commands on
+/// any instance are ordered and a stale one is refused with the state that won. A committed change waits for a replica
+/// to acknowledge it (so a failover cannot take back a state that clients already applied), then goes to the room's
+/// group, and is copied to PostgreSQL behind the scenes for the case where Redis loses the key.
+/// </summary>
+public sealed partial class TimelineStore(
+    IConnectionMultiplexer redis,
+    RoomStore rooms,
+    IHubContext<SyncHub, ISyncClient> hub,
+    IOptions<SyncOptions> options,
+    TimeProvider time,
+    ILogger<TimelineStore> logger)
+{
+    /// <summary>A timeline rebuilt from PostgreSQL jumps ahead so that no client mistakes it for an older state.</summary>
+    public const long RestoreSeqJump = 1_000_000;
+
+    public const string WaitsKey = "sync:waits";
+    private static readonly TimeSpan KeyTtl = TimeSpan.FromDays(7);
+
+    // KEYS: timeline, waits. ARGV: expected seq, new seq, new state, ttl ms, room id, wait deadline or "".
+    private static readonly RedisScript Cas = new("""
+        local cur = redis.call('HGET', KEYS[1], 'seq')
+        if cur ~= ARGV[1] then return {0, redis.call('HGET', KEYS[1], 'state') or ''} end
+        redis.call('HSET', KEYS[1], 'seq', ARGV[2], 'state', ARGV[3])
+        redis.call('PEXPIRE', KEYS[1], ARGV[4])
+        if ARGV[6] == '' then redis.call('ZREM', KEYS[2], ARGV[5]) else redis.call('ZADD', KEYS[2], ARGV[6], ARGV[5]) end
+        return {1, ARGV[3]}
+        """);
+
+    // KEYS: timeline. ARGV: seq, state, ttl ms. Creates the key unless another instance did first.
+    private static readonly RedisScript Init = new("""
+        local cur = redis.call('HGET', KEYS[1], 'state')
+        if cur then return cur end
+        redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'state', ARGV[2])
+        redis.call('PEXPIRE', KEYS[1], ARGV[3])
+        return ARGV[2]
+        """);
+
+    private readonly ConcurrentDictionary<string, Timeline> _unsaved = new(StringComparer.Ordinal);
+    private long _skipReplicaAcksUntil;
+
+    public static string Key(string roomId) => $"sync:room:{roomId}:timeline";
+
+    public long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public async Task<Timeline> GetAsync(string roomId, CancellationToken ct = default)
+    {
+        var state = await redis.GetDatabase().HashGetAsync(Key(roomId), "state");
+        return state.HasValue ? SyncJson.Deserialize<Timeline>(state.ToString()) : await RestoreAsync(roomId, ct);
+    }
+
+    /// <summary>
+    /// Applies <paramref name="transition"/> atomically. With <paramref name="expectedSeq"/> the command is refused
+    /// (<c>stale</c>, carrying the current state) if the room moved on; without, it is retried on top of the winner.
+    /// </summary>
+    public async Task<Timeline> UpdateAsync(string roomId, long? expectedSeq, Func<Timeline, Timeline> transition, CancellationToken ct = default)
+    {
+        var current = await GetAsync(roomId, ct);
+        for (var attempt = 0; attempt < 16; attempt++)
+        {
+            if (expectedSeq is { } expected && expected != current.Seq)
+            {
+                throw new SyncException(ErrorCodes.Stale, $"The room is at seq {current.Seq}, not {expected}.", current);
+            }
+
+            var next = transition(current);
+            if (ReferenceEquals(next, current))
+            {
+                return current;
+            }
+
+            next = next with { Seq = current.Seq + 1, RoomId = roomId };
+            var json = SyncJson.Serialize(next);
+            var deadline = next.Waiting?.DeadlineServerMs.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "";
+            var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(Cas, [Key(roomId), WaitsKey],
+                [current.Seq, next.Seq, json, (long)KeyTtl.TotalMilliseconds, roomId, deadline]))!;
+            if ((long)result[0] == 1)
+            {
+                await CommitAsync(next);
+                return next;
+            }
+
+            var winner = result[1].ToString();
+            current = string.IsNullOrEmpty(winner) ? await RestoreAsync(roomId, ct) : SyncJson.Deserialize<Timeline>(winner);
+        }
+
+        throw new SyncException(ErrorCodes.Unavailable, "The room is too busy; try again.");
+    }
+
+    private async Task CommitAsync(Timeline next)
+    {
+        var o = options.Value;
+        if (o.TimelineReplicaAcks > 0 && Environment.TickCount64 >= Interlocked.Read(ref _skipReplicaAcksUntil))
+        {
+            var acks = await redis.GetDatabase().WaitAsync(o.TimelineReplicaAcks, o.TimelineReplicaAckTimeout);
+            if (acks < o.TimelineReplicaAcks)
+            {
+                // No replica to wait for (or a slow one): do not pay the timeout on every command.
+                Interlocked.Exchange(ref _skipReplicaAcksUntil, Environment.TickCount64 + 5_000);
+                LogReplicaAcks(logger, acks, o.TimelineReplicaAcks);
+            }
+        }
+
+        _unsaved[next.RoomId] = next;
+        await hub.Clients.Group(next.RoomId).TimelineChanged(next);
+    }
+
+    private async Task<Timeline> RestoreAsync(string roomId, CancellationToken ct)
+    {
+        if ((await rooms.GetAsync(roomId, ct)) is null)
+        {
+            throw new SyncException(ErrorCodes.UnknownRoom, $"Room '{roomId}' does not exist.");
+        }
+
+        var saved = await rooms.LoadTimelineAsync(roomId, ct);
+        var timeline = Timeline.Empty(roomId, NowMs);
+        if (saved is not null)
+        {
+            var t = SyncJson.Deserialize<Timeline>(saved);
+            timeline = t with { Seq = t.Seq + RestoreSeqJump, Waiting = null };
+            LogRestored(logger, roomId, timeline.Seq);
+        }
+
+        var stored = await redis.GetDatabase().ScriptEvaluateAsync(Init, [Key(roomId)],
+            [timeline.Seq, SyncJson.Serialize(timeline), (long)KeyTtl.TotalMilliseconds]);
+        return SyncJson.Deserialize<Timeline>(stored.ToString());
+    }
+
+    /// <summary>Copies changed timelines to PostgreSQL; called periodically by <see cref="RoomMaintenance"/>.</summary>
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        foreach (var roomId in _unsaved.Keys)
+        {
+            if (_unsaved.TryRemove(roomId, out var timeline))
+            {
+                await rooms.SaveTimelineAsync(roomId, timeline.Seq, SyncJson.Serialize(timeline), ct);
+            }
+        }
+    }
+
+    /// <summary>Room ids whose buffering deadline has passed.</summary>
+    public async Task<string[]> DueWaitsAsync()
+    {
+        var due = await redis.GetDatabase().SortedSetRangeByScoreAsync(WaitsKey, double.NegativeInfinity, NowMs, Exclude.None, Order.Ascending, 0, 100);
+        return due.Select(v => v.ToString()).ToArray();
+    }
+
+    public Task ForgetWaitAsync(string roomId) => redis.GetDatabase().ExecuteAsync("ZREM", WaitsKey, roomId);
+
+    [LoggerMessage(LogLevel.Warning, "Timeline change acknowledged by {Acks} of {Wanted} replicas; not waiting for replicas for 5 s")]
+    private static partial void LogReplicaAcks(ILogger logger, long acks, int wanted);
+
+    [LoggerMessage(LogLevel.Warning, "Timeline of room {RoomId} was missing in Redis; restored from PostgreSQL at seq {Seq}")]
+    private static partial void LogRestored(ILogger logger, string roomId, long seq);
+}

@@ -1,0 +1,352 @@
+// A SyncWatch room: join form, then the synced player, controls, members, queue, chat and voice.
+import { el, formatClock, nowMs, replaceChildren, toast } from '../ui';
+import { ApiError, errorMessage } from '../http';
+import { createSession, rooms, savedSession, forgetSession, SyncHub, type ChatMessage, type Member, type QueueItem, type Room, type Session, type Snapshot, type VoicePeer } from './api';
+import { SyncEngine, positionAt, type Timeline } from './engine';
+import { SyncedPlayer } from './player';
+import { VoiceMesh } from './voice';
+import { allowed, chatLine, floatReaction, renderMembers, renderPermissions, renderQueue } from './room-view';
+import { buildRoomLayout, type RoomLayout } from './room-layout';
+
+const passwordKey = (roomId: string) => `syncwatch.password.${roomId}`;
+
+export async function mountRoom(root: HTMLElement, params: Record<string, string>): Promise<() => void> {
+  const roomId = params.roomId;
+  let room: Room;
+  try {
+    room = await rooms.get(roomId);
+  } catch (e) {
+    const text = e instanceof ApiError && e.status === 404 ? 'This room does not exist. Check the link.' : errorMessage(e);
+    replaceChildren(root, el('section', { class: 'card' }, el('h1', {}, 'Room unavailable'), el('p', { role: 'alert' }, text),
+      el('a', { href: '/watch', 'data-link': true }, 'Back to SyncWatch')));
+    return () => {};
+  }
+
+  // Held in an object: the closure below assigns it, which TypeScript's narrowing does not follow.
+  const current: { controller: RoomController | null } = { controller: null };
+  const start = async (session: Session, password: string | null) => {
+    await rooms.join(session.token, roomId, password);
+    if (password) sessionStorage.setItem(passwordKey(roomId), password);
+    current.controller = new RoomController(root, room, session, password);
+    await current.controller.start();
+  };
+
+  const session = savedSession();
+  const storedPassword = sessionStorage.getItem(passwordKey(roomId));
+  const autoJoin = session !== null && (!room.hasPassword || storedPassword !== null);
+  let joined = false;
+  if (autoJoin) {
+    try {
+      await start(session, storedPassword);
+      joined = true;
+    } catch (e) {
+      current.controller?.dispose();
+      current.controller = null;
+      if (e instanceof ApiError && e.status === 401) forgetSession();
+      toast(errorMessage(e), 'error');
+    }
+  }
+  if (!joined) renderJoinForm(root, room, start);
+  return () => current.controller?.dispose();
+}
+
+function renderJoinForm(root: HTMLElement, room: Room, start: (s: Session, pw: string | null) => Promise<void>): void {
+  const existing = savedSession();
+  const name = el('input', { id: 'join-name', required: true, maxlength: 40, autocomplete: 'nickname', value: existing?.displayName ?? '' });
+  const password = room.hasPassword ? el('input', { id: 'join-password', type: 'password', required: true, autocomplete: 'current-password' }) : null;
+  const button = el('button', { type: 'submit', class: 'primary' }, 'Join room');
+  const error = el('p', { class: 'error', role: 'alert' });
+  const form = el('form', { class: 'stack card narrow' },
+    el('h1', {}, `Join “${room.name}”`),
+    el('label', { for: 'join-name' }, 'Your display name'), name,
+    password ? el('label', { for: 'join-password' }, 'Room password') : null, password,
+    button, error);
+  form.addEventListener('submit', async event => {
+    event.preventDefault();
+    button.disabled = true;
+    error.textContent = '';
+    try {
+      const current = savedSession();
+      const session = current && current.displayName === name.value.trim() ? current : await createSession(name.value.trim());
+      await start(session, password?.value ?? null);
+    } catch (e) {
+      error.textContent = e instanceof ApiError && e.code === 'wrong_password' ? 'That password is not right.' : errorMessage(e);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  replaceChildren(root, form);
+  name.focus();
+}
+
+class RoomController {
+  private readonly engine = new SyncEngine();
+  private readonly hub: SyncHub;
+  private readonly ui: RoomLayout;
+  private player: SyncedPlayer | null = null;
+  private voice: VoiceMesh;
+  private room: Room;
+  private you: Member | null = null;
+  private members: Member[] = [];
+  private queue: QueueItem[] = [];
+  private voicePeers: VoicePeer[] = [];
+  private readonly speaking = new Set<string>();
+  private readonly chatIds = new Set<number>();
+  private timers: number[] = [];
+  private disposed = false;
+
+  constructor(private readonly root: HTMLElement, room: Room, private readonly session: Session, private readonly password: string | null) {
+    this.room = room;
+    this.engine.userId = session.userId;
+    this.hub = new SyncHub(() => this.session.token, {
+      timelineChanged: t => this.applyTimeline(t),
+      membersChanged: m => { this.members = m; this.you = m.find(x => x.userId === session.userId) ?? this.you; this.renderPeople(); },
+      roomChanged: r => { this.room = r; this.renderPeople(); this.renderControls(); },
+      queueChanged: q => { this.queue = q; this.renderQueue(); },
+      chatReceived: m => this.addChat(m),
+      reactionReceived: r => floatReaction(this.ui.reactions, r.emoji, r.displayName),
+      voiceChanged: v => { this.voicePeers = v; this.voice.syncPeers(v); this.renderPeople(); },
+      signalReceived: s => void this.voice.onSignal(s),
+      resyncRequested: () => void this.resync(),
+      connectionChanged: state => this.setConnection(state),
+      reconnected: () => void this.rejoin(),
+    });
+    this.voice = new VoiceMesh(this.hub, session.userId, {
+      speaking: (userId, on) => { if (on) this.speaking.add(userId); else this.speaking.delete(userId); this.renderPeople(); },
+      error: message => toast(message, 'error'),
+    });
+    this.ui = buildRoomLayout(root, room, {
+      togglePlay: () => this.command(() => this.engine.timeline?.playing ? this.hub.pause() : this.hub.play()),
+      seek: ms => this.command(() => this.hub.seek(ms)),
+      seekBy: delta => this.command(() => this.hub.seek(Math.max(0, (this.engine.expectedPositionMs(nowMs()) ?? 0) + delta))),
+      setSpeed: speed => this.command(() => this.hub.setSpeed(speed)),
+      setOptOut: optOut => void this.hub.setWaitOptOut(optOut).catch(e => toast(errorMessage(e), 'error')),
+      playUrl: (url, title) => void this.playUrl(url, title),
+      enqueue: (url, title) => void this.enqueue(url, title),
+      playNext: () => this.command(() => this.hub.playNext()),
+      sendChat: text => this.hub.sendChat(text).then(m => this.addChat(m)),
+      react: emoji => void this.hub.sendReaction(emoji).catch(e => toast(errorMessage(e), 'error')),
+      toggleVoice: () => void this.toggleVoice(),
+      toggleMute: () => { this.voice.setMuted(!this.voice.isMuted); this.renderVoice(); },
+      unlock: () => this.player?.unlock(),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.player = new SyncedPlayer(this.ui.video, this.engine, {
+      command: c => this.command(() => c.kind === 'seek' ? this.hub.seek(c.positionMs) : c.kind === 'play' ? this.hub.play() : this.hub.pause()),
+      report: (kind, positionMs) => void (kind === 'ready' ? this.hub.reportReady(positionMs) : this.hub.reportBuffering(positionMs))
+        .then(t => this.applyTimeline(t)).catch(e => this.onReportError(e)),
+      needsGesture: needed => { this.ui.unlockButton.hidden = !needed; },
+    });
+    await this.hub.start();
+    await this.sampleClock(5);
+    this.applySnapshot(await this.hub.joinRoom(this.room.id, this.password));
+    this.setConnection('connected');
+    this.timers.push(window.setInterval(() => void this.sampleClock(1), 3000));
+    this.timers.push(window.setInterval(() => void this.hub.heartbeat(this.engine.clock.rttMs).catch(() => {}), 5000));
+    this.timers.push(window.setInterval(() => this.renderStatus(), 250));
+    (window as unknown as Record<string, unknown>).syncwatch = () => this.debugState();
+  }
+
+  private debugState() {
+    const t = this.engine.timeline;
+    const local = nowMs();
+    return {
+      seq: t?.seq ?? null, playing: t?.playing ?? false, waiting: t?.waiting !== null, mediaUrl: t?.mediaUrl ?? null,
+      positionMs: this.ui.video.currentTime * 1000, expectedMs: t ? positionAt(t, this.engine.clock.toServer(local)) : null,
+      driftMs: this.engine.lastDriftMs, offsetMs: this.engine.clock.offsetMs, rttMs: this.engine.clock.rttMs,
+      paused: this.ui.video.paused, rate: this.ui.video.playbackRate, connected: this.hub.connected,
+    };
+  }
+
+  private async sampleClock(count: number): Promise<void> {
+    for (let i = 0; i < count && !this.disposed; i++) {
+      if (!this.hub.connected) return;
+      const sent = nowMs();
+      try {
+        const server = await this.hub.getServerTime();
+        this.engine.clock.addSample(sent, server, nowMs());
+      } catch {
+        return;
+      }
+      if (i < count - 1) await new Promise(r => setTimeout(r, 100));
+    }
+  }
+
+  private applySnapshot(s: Snapshot): void {
+    this.room = s.room;
+    this.you = s.you;
+    this.members = s.members;
+    this.queue = s.queue;
+    this.voicePeers = s.voice;
+    this.voice.syncPeers(s.voice);
+    this.chatIds.clear();
+    replaceChildren(this.ui.chatList);
+    for (const m of s.recentChat) this.addChat(m);
+    this.applyTimeline(s.timeline);
+    this.renderPeople();
+    this.renderQueue();
+    this.renderControls();
+    this.ui.optOut.checked = s.you.optOutOfWaiting;
+  }
+
+  private applyTimeline(t: Timeline): void {
+    const verdict = this.engine.applyTimeline(t, nowMs());
+    if (verdict === 'stale') return;
+    this.player?.tick();
+    this.renderControls();
+    if (verdict === 'gap') void this.resync();
+  }
+
+  private async resync(): Promise<void> {
+    try {
+      this.applySnapshot(await this.hub.snapshot());
+    } catch (e) {
+      toast(errorMessage(e), 'error');
+    }
+  }
+
+  /** After a reconnect the connection is new: join the room again; the snapshot restores everything. */
+  private async rejoin(): Promise<void> {
+    try {
+      await this.sampleClock(3);
+      this.applySnapshot(await this.hub.joinRoom(this.room.id, this.password));
+      this.setConnection('connected');
+      if (this.voice.active) {
+        await this.voice.leave();
+        await this.voice.join();
+      }
+      this.renderVoice();
+    } catch (e) {
+      toast(`Could not rejoin the room: ${errorMessage(e)}`, 'error');
+    }
+  }
+
+  private command(run: () => Promise<Timeline>): void {
+    run().then(t => this.applyTimeline(t), e => {
+      toast(errorMessage(e), 'error');
+      // A refused command carries the current timeline where it has one: show the truth again.
+      const value = (e as { value?: Timeline | null }).value;
+      if (value && typeof value === 'object' && 'seq' in value) this.applyTimeline(value);
+    });
+  }
+
+  private onReportError(e: unknown): void {
+    const code = (e as { code?: string }).code;
+    if (code === 'not_waiting' || code === 'position_mismatch') return; // the room moved on: the next timeline says where
+    toast(errorMessage(e), 'error');
+  }
+
+  private async playUrl(url: string, title: string | null): Promise<void> {
+    const durationMs = await probeDuration(url);
+    this.command(() => this.hub.changeMedia(url, title, durationMs));
+  }
+
+  private async enqueue(url: string, title: string | null): Promise<void> {
+    try {
+      const item = await this.hub.queueAdd(url, title, await probeDuration(url));
+      if (!this.queue.some(q => q.id === item.id)) this.queue = [...this.queue, item];
+      this.renderQueue();
+    } catch (e) {
+      toast(errorMessage(e), 'error');
+    }
+  }
+
+  private async toggleVoice(): Promise<void> {
+    try {
+      if (this.voice.active) await this.voice.leave();
+      else await this.voice.join();
+    } catch (e) {
+      toast(errorMessage(e), 'error');
+    }
+    this.renderVoice();
+  }
+
+  private addChat(m: ChatMessage): void {
+    if (this.chatIds.has(m.id)) return;
+    this.chatIds.add(m.id);
+    const list = this.ui.chatList;
+    const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 30;
+    list.appendChild(chatLine(m, this.session.userId));
+    while (list.children.length > 200) list.firstElementChild?.remove();
+    if (atBottom) list.scrollTop = list.scrollHeight;
+  }
+
+  private renderPeople(): void {
+    renderMembers(this.ui.members, this.members, this.you, this.speaking, this.voicePeers, {
+      setRole: (userId, role) => void rooms.setRole(this.session.token, this.room.id, userId, role)
+        .catch(e => { toast(errorMessage(e), 'error'); this.renderPeople(); }),
+    });
+    renderPermissions(this.ui.permissions, this.room, this.you, {
+      setPermissions: p => void rooms.setPermissions(this.session.token, this.room.id, p)
+        .then(r => { this.room = r; this.renderControls(); }).catch(e => toast(errorMessage(e), 'error')),
+    });
+    this.ui.chatForm.hidden = !allowed(this.you, this.room, 'chat');
+    this.ui.chatDenied.hidden = !this.ui.chatForm.hidden;
+    this.renderVoice();
+  }
+
+  private renderQueue(): void {
+    renderQueue(this.ui.queue, this.queue, allowed(this.you, this.room, 'queue'), allowed(this.you, this.room, 'control'), {
+      play: (item, index) => {
+        const move = index === 0 ? Promise.resolve(true) : this.hub.queueMove(item.id, 0);
+        move.then(() => this.command(() => this.hub.playNext()), e => toast(errorMessage(e), 'error'));
+      },
+      move: (item, to) => void this.hub.queueMove(item.id, to).catch(e => toast(errorMessage(e), 'error')),
+      remove: item => void this.hub.queueRemove(item.id).catch(e => toast(errorMessage(e), 'error')),
+    });
+  }
+
+  private renderControls(): void {
+    const t = this.engine.timeline;
+    const canControl = allowed(this.you, this.room, 'control');
+    this.ui.setControlState(t, canControl, allowed(this.you, this.room, 'queue'));
+    this.ui.title.textContent = this.room.name;
+  }
+
+  private renderVoice(): void {
+    this.ui.setVoiceState(this.voice.active, this.voice.isMuted, this.voicePeers.length);
+  }
+
+  private renderStatus(): void {
+    const t = this.engine.timeline;
+    const expected = this.engine.expectedPositionMs(nowMs());
+    this.ui.setProgress(expected ?? 0, t?.durationMs ?? (Number.isFinite(this.ui.video.duration) ? this.ui.video.duration * 1000 : null));
+    const waiting = t?.waiting ? `Waiting for ${t.waiting.pending.length} member(s) to buffer…` : '';
+    const drift = this.engine.lastDriftMs;
+    this.ui.syncInfo.textContent = `${waiting}${waiting ? ' · ' : ''}drift ${drift === null ? '–' : `${Math.round(drift)} ms`} · rtt ${this.engine.clock.rttMs?.toFixed(0) ?? '–'} ms`;
+    this.ui.time.textContent = `${formatClock(expected ?? 0)} / ${t?.durationMs ? formatClock(t.durationMs) : '–'}`;
+  }
+
+  private setConnection(state: 'connected' | 'reconnecting' | 'disconnected'): void {
+    const text = { connected: 'Connected', reconnecting: 'Reconnecting…', disconnected: 'Disconnected: retrying…' }[state];
+    this.ui.root.setAttribute('aria-busy', String(state !== 'connected'));
+    this.ui.connection.textContent = text;
+    this.ui.connection.className = `connection ${state}`;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const t of this.timers) window.clearInterval(t);
+    this.voice.dispose();
+    this.player?.dispose();
+    void this.hub.stop();
+    delete (window as unknown as Record<string, unknown>).syncwatch;
+    replaceChildren(this.root);
+  }
+}
+
+/** Reads the media's duration from its metadata (so the room can refuse seeks past the end); null when unknown. */
+function probeDuration(url: string): Promise<number | null> {
+  return new Promise(resolve => {
+    const probe = document.createElement('video');
+    probe.preload = 'metadata';
+    probe.muted = true;
+    const done = (value: number | null) => { clearTimeout(timer); probe.removeAttribute('src'); probe.load(); resolve(value); };
+    const timer = setTimeout(() => done(null), 4000);
+    probe.onloadedmetadata = () => done(Number.isFinite(probe.duration) ? Math.round(probe.duration * 1000) : null);
+    probe.onerror = () => done(null);
+    probe.src = url;
+  });
+}

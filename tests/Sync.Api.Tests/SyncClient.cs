@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Sync.Api.Playback;
+using Sync.Api.Realtime;
+using Sync.Api.Rooms;
+
+namespace Sync.Api.Tests;
+
+public sealed class HubCallException(HubError error) : Exception($"{error.Code}: {error.Message}")
+{
+    public HubError Error { get; } = error;
+}
+
+/// <summary>
+/// A test participant: a hub connection that applies timelines the way the README tells clients to (only a higher
+/// seq) and records everything it is sent.
+/// </summary>
+public sealed class SyncClient : IAsyncDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly List<Timeline> _applied = [];
+
+    public SyncClient(Guest guest, HubClient client)
+    {
+        Guest = guest;
+        Hub = client;
+        client.On<Timeline>("TimelineChanged", Apply);
+        client.On<IReadOnlyList<Rooms.Member>>("MembersChanged", m => Members = m);
+        client.On<IReadOnlyList<QueueItem>>("QueueChanged", q => Queue = q);
+        client.On<ChatMessage>("ChatReceived", Chat.Enqueue);
+        client.On<Reaction>("ReactionReceived", Reactions.Enqueue);
+        client.On<IReadOnlyList<VoicePeer>>("VoiceChanged", v => Voice = v);
+        client.On<Signal>("SignalReceived", Signals.Enqueue);
+        client.On<Room>("RoomChanged", r => Room = r);
+        client.On("ResyncRequested", _ => Interlocked.Increment(ref _resyncs));
+    }
+
+    private int _resyncs;
+
+    public Guest Guest { get; }
+
+    public HubClient Hub { get; }
+
+    public Timeline? Latest { get; private set; }
+
+    public int StaleDeliveries { get; private set; }
+
+    public int Resyncs => Volatile.Read(ref _resyncs);
+
+    public IReadOnlyList<Rooms.Member>? Members { get; private set; }
+
+    public IReadOnlyList<QueueItem>? Queue { get; private set; }
+
+    public IReadOnlyList<VoicePeer>? Voice { get; private set; }
+
+    public Room? Room { get; private set; }
+
+    public ConcurrentQueue<ChatMessage> Chat { get; } = new();
+
+    public ConcurrentQueue<Reaction> Reactions { get; } = new();
+
+    public ConcurrentQueue<Signal> Signals { get; } = new();
+
+    public IReadOnlyList<Timeline> Applied
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _applied];
+            }
+        }
+    }
+
+    public void Apply(Timeline? timeline)
+    {
+        if (timeline is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (Latest is null || timeline.Seq > Latest.Seq)
+            {
+                Latest = timeline;
+                _applied.Add(timeline);
+            }
+            else
+            {
+                StaleDeliveries++;
+            }
+        }
+    }
+
+    public async Task<HubResult<T>> Try<T>(string method, params object?[] args)
+    {
+        var result = await Hub.InvokeRawAsync(method, args, TestContext.Current.CancellationToken)
+            .WaitAsync(SyncCluster.Timeout, TestContext.Current.CancellationToken);
+        var typed = result.Deserialize<HubResult<T>>(Hub.Json)!;
+        if (typed.Value is Timeline t)
+        {
+            Apply(t);
+        }
+
+        return typed;
+    }
+
+    public async Task<T> Call<T>(string method, params object?[] args)
+    {
+        var result = await Try<T>(method, args);
+        return result.Ok ? result.Value! : throw new HubCallException(result.Error!);
+    }
+
+    public async Task<HubError> Refused<T>(string method, params object?[] args)
+    {
+        var result = await Try<T>(method, args);
+        Assert.False(result.Ok, $"{method} was expected to be refused");
+        return result.Error!;
+    }
+
+    /// <summary>Polls a condition on this client (no timing assertion: only a generous ceiling).</summary>
+    public async Task WaitForAsync(Func<SyncClient, bool> condition, string what)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var deadline = DateTime.UtcNow + SyncCluster.Timeout;
+        while (!condition(this))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{Guest.Name} never saw: {what} (latest seq {Latest?.Seq})");
+            }
+
+            await Task.Delay(20, ct);
+        }
+    }
+
+    public Task WaitForSeqAsync(long seq) => WaitForAsync(c => c.Latest?.Seq >= seq, $"seq {seq}");
+
+    public ValueTask DisposeAsync() => Hub.DisposeAsync();
+}

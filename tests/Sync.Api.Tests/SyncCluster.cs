@@ -1,0 +1,166 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Platform.TestSupport;
+using Sync.Api.Identity;
+using Sync.Api.Rooms;
+
+[assembly: AssemblyFixture(typeof(Sync.Api.Tests.SyncCluster))]
+// One Redis/Sentinel set and one PostgreSQL for the whole assembly; the failover test disturbs Redis for everyone,
+// so test classes take turns.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace Sync.Api.Tests;
+
+public sealed record Guest(Guid UserId, string Name, string Token);
+
+/// <summary>Two Sync.Api instances (real Kestrel on loopback) sharing a real Redis with Sentinel and a real PostgreSQL.</summary>
+public sealed class SyncCluster : IAsyncLifetime
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    public RedisTopology Redis { get; private set; } = null!;
+
+    public PostgresServer Postgres { get; private set; } = null!;
+
+    public WebApplication[] Apps { get; } = new WebApplication[2];
+
+    public Uri[] Urls { get; } = new Uri[2];
+
+    public HttpClient Http { get; } = new();
+
+    public async ValueTask InitializeAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var redis = RedisTopology.StartAsync(new RedisTopologyOptions { Replicas = 1, Sentinels = 3 }, ct);
+        Postgres = await PostgresServer.StartAsync(ct);
+        await Postgres.CreateDatabaseAsync("syncdb", ct);
+        Redis = await redis;
+        for (var i = 0; i < Apps.Length; i++)
+        {
+            Apps[i] = await StartInstanceAsync(Redis.ConnectionString, Postgres.ConnectionString("syncdb"), ct);
+            Urls[i] = new Uri(Apps[i].Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        }
+    }
+
+    public static async Task<WebApplication> StartInstanceAsync(string redis, string postgres, CancellationToken ct,
+        IDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(SyncJson).Assembly.GetName().Name,
+            EnvironmentName = "Development",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:redis"] = redis,
+            ["ConnectionStrings:syncdb"] = postgres,
+            ["Sync:PresenceExpiry"] = "00:00:02",
+            ["Sync:SweepInterval"] = "00:00:00.200",
+            ["Sync:VoiceHeartbeatExpiry"] = "00:00:02",
+            ["Sync:VoiceCap"] = "3",
+            ["Sync:RebufferWait"] = "00:00:02",
+            ["Sync:FirstLoadWait"] = "00:00:03",
+            ["Sync:MaxChatLength"] = "500",
+            ["Sync:RateLimits:control:Burst"] = "100000",
+            ["Sync:RateLimits:control:PerSecond"] = "100000",
+            ["Sync:RateLimits:ready:Burst"] = "100000",
+            ["Sync:RateLimits:ready:PerSecond"] = "100000",
+            ["Sync:RateLimits:join:Burst"] = "100000",
+            ["Sync:RateLimits:join:PerSecond"] = "100000",
+            ["Sync:RateLimits:reaction:Burst"] = "5",
+            ["Sync:RateLimits:reaction:PerSecond"] = "0.5",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Sync.Api"] = "Information",
+        };
+        foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[k] = v;
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.AddServiceDefaults();
+        builder.AddApplicationServices();
+        var app = builder.Build();
+        app.MapSyncApi();
+        await app.StartAsync(ct);
+        return app;
+    }
+
+    public async Task<Guest> GuestAsync(string name, int instance = 0)
+    {
+        var response = await Http.PostAsJsonAsync(new Uri(Urls[instance], "/api/sessions"), new { displayName = name }, SyncJson.Options);
+        response.EnsureSuccessStatusCode();
+        var session = (await response.Content.ReadFromJsonAsync<SessionResponse>(SyncJson.Options))!;
+        return new Guest(session.UserId, name, session.Token);
+    }
+
+    public HttpRequestMessage Request(HttpMethod method, string path, Guest? guest, object? body = null, int instance = 0)
+    {
+        var request = new HttpRequestMessage(method, new Uri(Urls[instance], path));
+        if (guest is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", guest.Token);
+        }
+
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, options: SyncJson.Options);
+        }
+
+        return request;
+    }
+
+    public async Task<Room> CreateRoomAsync(Guest host, string? password = null)
+    {
+        var response = await Http.SendAsync(Request(HttpMethod.Post, "/api/rooms", host, new { name = "room of " + host.Name, password }));
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<Room>(SyncJson.Options))!;
+    }
+
+    public async Task<SyncClient> ConnectAsync(Guest guest, int instance)
+    {
+        var client = await HubClient.ConnectAsync(Urls[instance], guest.Token, SyncJson.Options, TestContext.Current.CancellationToken)
+            .WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        return new SyncClient(guest, client);
+    }
+
+    /// <summary>A guest connected to a room on the given instance.</summary>
+    public async Task<SyncClient> JoinAsync(Guest guest, string roomId, int instance, string? password = null)
+    {
+        var member = await ConnectAsync(guest, instance);
+        var snapshot = await member.Call<Realtime.Snapshot>("JoinRoom", roomId, password);
+        member.Apply(snapshot.Timeline);
+        return member;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in Apps.Where(a => a is not null))
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }
+
+        Http.Dispose();
+        if (Postgres is not null)
+        {
+            await Postgres.DisposeAsync();
+        }
+
+        if (Redis is not null)
+        {
+            await Redis.DisposeAsync();
+        }
+    }
+}

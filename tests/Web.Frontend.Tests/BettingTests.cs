@@ -1,0 +1,67 @@
+using Microsoft.Playwright;
+
+namespace Web.Frontend.Tests;
+
+/// <summary>The betting page through the real system: development wallet sign-in, live grid, bets, refusals.</summary>
+public sealed class BettingTests(EndToEnd e2e)
+{
+    [Fact]
+    public async Task DevelopmentWalletSignsInPlacesABetAndSeesTheBalanceChange()
+    {
+        var (context, page, errors) = await e2e.Browser.NewPageAsync(e2e.System.FrontendUrl, 1280, 1000);
+        await using var _ = context;
+        await page.GotoAsync("/bets");
+        await page.GetByText("Development wallet: its private key is generated and stored in this browser").WaitForAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Use development wallet" }).ClickAsync();
+        await page.GetByRole(AriaRole.Heading, new() { Name = "Wallet" }).WaitForAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Get test funds" }).ClickAsync();
+        var balance = page.Locator("#balance");
+        await Assertions.Expect(balance).ToHaveTextAsync("$1,000.00", new() { Timeout = 20_000 });
+
+        // The grid is live: a bettable cell appears once prices flow. The last one starts furthest ahead, so it is
+        // still bettable when the bet arrives (cells too close to their window's start are refused).
+        var cell = page.Locator("#grid button.cell:not([disabled])").Last;
+        await cell.WaitForAsync(new() { Timeout = 30_000 });
+        await cell.ClickAsync();
+        await page.GetByLabel("Stake (USD)").FillAsync("5");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Place bet" }).ClickAsync();
+        try
+        {
+            await Assertions.Expect(balance).ToHaveTextAsync("$995.00", new() { Timeout = 20_000 });
+        }
+        catch (PlaywrightException e)
+        {
+            throw new InvalidOperationException($"The balance did not change; the page says: {await page.Locator("#bet-error").InnerTextAsync()}", e);
+        }
+        await Assertions.Expect(page.Locator("#my-bets tbody tr").First).ToContainTextAsync("open");
+
+        await EndToEnd.ScreenshotAsync(page, "bets-desktop");
+        await page.SetViewportSizeAsync(390, 844);
+        await EndToEnd.ScreenshotAsync(page, "bets-phone");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task RefusedBetShowsTheReasonAndDoesNotChangeTheBalance()
+    {
+        var (context, page, errors) = await e2e.Browser.NewPageAsync(e2e.System.FrontendUrl, 390, 844, mobile: true);
+        await using var _ = context;
+        await page.GotoAsync("/bets");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Use development wallet" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Get test funds" }).ClickAsync();
+        var balance = page.Locator("#balance");
+        await Assertions.Expect(balance).ToHaveTextAsync("$1,000.00", new() { Timeout = 20_000 });
+
+        var cell = page.Locator("#grid button.cell:not([disabled])").Last;
+        await cell.WaitForAsync(new() { Timeout = 30_000 });
+        await cell.ClickAsync();
+        await page.GetByLabel("Stake (USD)").FillAsync("0.50"); // under the minimum stake
+        await page.GetByRole(AriaRole.Button, new() { Name = "Place bet" }).ClickAsync();
+        var error = page.Locator("#bet-error");
+        await Assertions.Expect(error).ToContainTextAsync("Bet refused: The stake must be between");
+        await Assertions.Expect(balance).ToHaveTextAsync("$1,000.00");
+        // The browser logs the refused request (400) itself; nothing else may fail.
+        Assert.All(errors, e => Assert.Contains("400", e, StringComparison.Ordinal));
+    }
+}
