@@ -18,4 +18,19 @@ var bets = builder.AddProject<Projects.Bets_Api>("bets-api")
 var betsDb = "Data Source=" + Path.Combine(bets.GetDataVolumePath(), "bets.db");
 bets.WithEnvironment("ConnectionStrings__betsdb", betsDb);
 
+var sync = builder.AddProject<Projects.Sync_Api>("sync-api")
+    .WithReference(redis).WithReference(syncDb)
+    .WaitFor(redis).WaitFor(syncDb)
+    .WithReplicas(2)
+    .WithHttpHealthCheck("/health");
+
+var web = builder.AddProject<Projects.Web_Frontend>("web")
+    .WithReference(sync).WithReference(bets)
+    .WaitFor(sync).WaitFor(bets)
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health");
+
+// Sign-in messages name the site the browser is on: the front end, whose proxy forwards to Bets.Api.
+bets.WithEnvironment("Auth__Domain", web.GetEndpoint("http").Property(EndpointProperty.HostAndPort));
+
 builder.Build().Run();
