@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Platform.Redis;
+using Platform.TestSupport;
+
+// SET/GET throughput of redis-benchmark (-P 16 -c 50) and of Platform.Redis (one multiplexed connection, many
+// concurrent callers) against the same local redis-server, in the same run.
+var requests = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 500_000;
+var callers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 800;
+
+await using var server = await RedisTopology.StartAsync(new RedisTopologyOptions { Replicas = 0, Sentinels = 0, Password = "" });
+Console.WriteLine($"redis-server on 127.0.0.1:{server.MasterPort}; {requests:N0} requests per test, {callers} concurrent callers");
+
+var peer = RunRedisBenchmark(server.MasterPort, requests);
+Console.WriteLine($"redis-benchmark -P 16 -c 50: SET {peer["SET"]:N0}/s GET {peer["GET"]:N0}/s");
+
+await using var mux = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.MasterPort}");
+var db = mux.GetDatabase();
+var value = new string('x', 3); // redis-benchmark's default payload is 3 bytes
+await RunOursAsync(db, "SET", Math.Min(requests / 5, 100_000), callers, value); // warm-up (JIT, pools)
+var set = await RunOursAsync(db, "SET", requests, callers, value);
+var get = await RunOursAsync(db, "GET", requests, callers, value);
+foreach (var r in new[] { set, get })
+{
+    Console.WriteLine($"Platform.Redis {r.Name}: {r.OpsPerSecond:N0}/s p50={r.P50:F3} ms p99={r.P99:F3} ms");
+}
+
+var ratio = ((set.OpsPerSecond / peer["SET"]) + (get.OpsPerSecond / peer["GET"])) / 2;
+var ours = (set.OpsPerSecond + get.OpsPerSecond) / 2;
+var p50 = Math.Max(set.P50, get.P50);
+var p99 = Math.Max(set.P99, get.P99);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"redis ratio={ratio:F2} ops_per_s={ours:F0} p50_ms={p50:F3} p99_ms={p99:F3}"));
+
+static Dictionary<string, double> RunRedisBenchmark(int port, int requests)
+{
+    var psi = new ProcessStartInfo("redis-benchmark")
+    {
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+        UseShellExecute = false,
+    };
+    foreach (var a in new[] { "-h", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-P", "16", "-c", "50",
+                 "-t", "set,get", "-n", requests.ToString(CultureInfo.InvariantCulture), "-q" })
+    {
+        psi.ArgumentList.Add(a);
+    }
+
+    using var p = Process.Start(psi) ?? throw new InvalidOperationException("redis-benchmark did not start (apt-get install redis-tools)");
+    var output = p.StandardOutput.ReadToEnd();
+    p.WaitForExit();
+    var results = new Dictionary<string, double>();
+    foreach (Match m in Regex.Matches(output, @"(SET|GET): ([\d.]+) requests per second"))
+    {
+        results[m.Groups[1].Value] = double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+    }
+
+    return results.Count == 2 ? results : throw new InvalidOperationException("could not read redis-benchmark's output: " + output);
+}
+
+static async Task<Result> RunOursAsync(IDatabase db, string name, int requests, int callers, string value)
+{
+    var latencies = new long[requests];
+    var next = -1;
+    var isSet = name == "SET";
+    var clock = Stopwatch.StartNew();
+    var workers = new Task[callers];
+    for (var c = 0; c < callers; c++)
+    {
+        workers[c] = Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < requests)
+            {
+                var start = Stopwatch.GetTimestamp();
+                if (isSet)
+                {
+                    await db.StringSetAsync("key:__rand_int__", value).ConfigureAwait(false);
+                }
+                else
+                {
+                    await db.StringGetAsync("key:__rand_int__").ConfigureAwait(false);
+                }
+
+                latencies[i] = Stopwatch.GetTimestamp() - start;
+            }
+        });
+    }
+
+    await Task.WhenAll(workers);
+    var elapsed = clock.Elapsed.TotalSeconds;
+    Array.Sort(latencies);
+    double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+    return new Result(name, requests / elapsed, Ms(latencies[requests / 2]), Ms(latencies[(int)(requests * 0.99)]));
+}
+
+internal sealed record Result(string Name, double OpsPerSecond, double P50, double P99);

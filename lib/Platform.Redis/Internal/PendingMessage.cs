@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using Platform.Redis.Protocol;
+
+namespace Platform.Redis.Internal;
+
+/// <summary>A command waiting for its reply, in the connection's in-order queue.</summary>
+internal interface IPendingMessage
+{
+    string CommandName { get; }
+
+    long StartTimestamp { get; }
+
+    long Deadline { get; }
+
+    bool IsCompleted { get; }
+
+    /// <summary>Consumes exactly one reply value.</summary>
+    void Complete(ref RespReader reader);
+
+    void Fail(Exception exception);
+}
+
+/// <summary>The message is its own completion source (one allocation besides the task). Continuations always run
+/// asynchronously, so user code never runs on the socket reader loop.</summary>
+internal sealed class PendingMessage<T> : TaskCompletionSource<T>, IPendingMessage
+{
+    private readonly ResultProcessor<T> _processor;
+    private Activity? _activity;
+
+    public PendingMessage(string commandName, ResultProcessor<T> processor, int timeoutMs)
+        : base(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        CommandName = commandName;
+        _processor = processor;
+        StartTimestamp = Stopwatch.GetTimestamp();
+        Deadline = StartTimestamp + (timeoutMs * Stopwatch.Frequency / 1000);
+        if (RedisTelemetry.Source.HasListeners())
+        {
+            _activity = RedisTelemetry.StartCommand(commandName);
+        }
+    }
+
+    public string CommandName { get; }
+
+    public long StartTimestamp { get; }
+
+    public long Deadline { get; }
+
+    public bool IsCompleted => Task.IsCompleted;
+
+    /// <summary>Invoked for READONLY and similar errors so the owner can react (e.g. rediscover the master).</summary>
+    public Action<RedisServerException>? OnServerError { get; set; }
+
+    public void Complete(ref RespReader reader)
+    {
+        try
+        {
+            var value = _processor.Parse(ref reader);
+            if (TrySetResult(value))
+            {
+                Finish(null);
+            }
+        }
+        catch (Exception e) when (e is RedisServerException or InvalidCastException or FormatException or OverflowException or RedisProtocolException)
+        {
+            if (e is RedisServerException se)
+            {
+                OnServerError?.Invoke(se);
+            }
+
+            if (TrySetException(e))
+            {
+                Finish(e);
+            }
+        }
+    }
+
+    public void Fail(Exception exception)
+    {
+        if (TrySetException(exception))
+        {
+            Finish(exception);
+        }
+    }
+
+    private void Finish(Exception? error)
+    {
+        RedisTelemetry.RecordCommand(CommandName, StartTimestamp, error);
+        if (_activity is { } a)
+        {
+            if (error is not null)
+            {
+                a.SetStatus(ActivityStatusCode.Error, error.GetType().Name);
+            }
+
+            a.Dispose();
+            _activity = null;
+        }
+    }
+}
