@@ -23,6 +23,7 @@ public static class Extensions
         builder.Services.AddSingleton<RoomStore>();
         builder.Services.AddSingleton<RoomAccess>();
         builder.Services.AddSingleton<TimelineStore>();
+        builder.Services.AddSingleton<ReplicaBarrier>();
         builder.Services.AddSingleton<PresenceStore>();
         builder.Services.AddSingleton<RateLimiter>();
         builder.Services.AddSingleton<RoomService>();
