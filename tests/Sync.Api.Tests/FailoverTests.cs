@@ -37,6 +37,29 @@ public sealed class FailoverTests(SyncCluster cluster)
         Assert.Equal(SyncClient.Json(played), SyncClient.Json(b.Latest));
     }
 
+    [Fact]
+    public async Task BackplaneOutageEndsWithClientsResynchronisedFromTheStoredTimeline()
+    {
+        var host = await cluster.GuestAsync("host");
+        var room = await cluster.CreateRoomAsync(host);
+        await using var a = await cluster.JoinAsync(host, room.Id, 0);
+        await using var b = await cluster.JoinAsync(await cluster.GuestAsync("b", 1), room.Id, 1);
+        await a.Call<bool>("SetWaitOptOut", true);
+        await b.Call<bool>("SetWaitOptOut", true);
+        var media = await a.Call<Timeline>("ChangeMedia", null, "https://media.example/outage.mp4", null, 600_000L);
+        await b.WaitForSeqAsync(media.Seq);
+        var (resyncsA, resyncsB) = (a.Resyncs, b.Resyncs);
+
+        // Every Redis client connection dies (as in a network blip): the backplane and the stores reconnect.
+        Assert.True(await cluster.Redis.ClientKillAllAsync(TestContext.Current.CancellationToken) > 0);
+
+        await a.WaitForAsync(x => x.Resyncs > resyncsA, "resync after the outage (instance A)");
+        await b.WaitForAsync(x => x.Resyncs > resyncsB, "resync after the outage (instance B)");
+        var paused = await RetryAsync(() => b.Try<Timeline>("Pause", media.Seq));
+        await a.WaitForSeqAsync(paused.Seq);
+        Assert.Equal(SyncClient.Json(paused), SyncClient.Json(a.Latest));
+    }
+
     private static async Task<T> RetryAsync<T>(Func<Task<HubResult<T>>> call)
     {
         var deadline = DateTime.UtcNow + SyncCluster.Timeout;
