@@ -24,6 +24,7 @@ public static class Extensions
         builder.Services.AddSingleton<RoomAccess>();
         builder.Services.AddSingleton<TimelineStore>();
         builder.Services.AddSingleton<ReplicaBarrier>();
+        builder.Services.AddSingleton<TimelineOutbox>();
         builder.Services.AddSingleton<PresenceStore>();
         builder.Services.AddSingleton<RateLimiter>();
         builder.Services.AddSingleton<RoomService>();

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.SignalR;
 using Platform.Redis;
-using Sync.Api.Realtime;
 using Sync.Api.Rooms;
 
 namespace Sync.Api.Playback;
@@ -16,8 +14,7 @@ namespace Sync.Api.Playback;
 public sealed partial class TimelineStore(
     IConnectionMultiplexer redis,
     RoomStore rooms,
-    IHubContext<SyncHub, ISyncClient> hub,
-    ReplicaBarrier replicas,
+    TimelineOutbox outbox,
     TimeProvider time,
     ILogger<TimelineStore> logger)
 {
@@ -72,17 +69,26 @@ public sealed partial class TimelineStore(
         // but they no longer race each other into refused writes and retries, and this instance sends in seq order.
         var gate = _gates.GetOrAdd(roomId, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
+        (Timeline Timeline, Task? Sent) result;
         try
         {
-            return await UpdateLockedAsync(roomId, expectedSeq, transition, ct);
+            result = await UpdateLockedAsync(roomId, expectedSeq, transition, ct);
         }
         finally
         {
             gate.Release();
         }
+
+        // Outside the gate: the next command of the room is already being judged while this one is replicated and sent.
+        if (result.Sent is { } sent)
+        {
+            await sent;
+        }
+
+        return result.Timeline;
     }
 
-    private async Task<Timeline> UpdateLockedAsync(string roomId, long? expectedSeq, Func<Timeline, Timeline> transition, CancellationToken ct)
+    private async Task<(Timeline, Task?)> UpdateLockedAsync(string roomId, long? expectedSeq, Func<Timeline, Timeline> transition, CancellationToken ct)
     {
         // The last state this instance wrote or saw saves a read; if another instance moved on, the script says so.
         var fresh = !_latest.TryGetValue(roomId, out var current);
@@ -121,7 +127,7 @@ public sealed partial class TimelineStore(
                     continue;
                 }
 
-                return current;
+                return (current, null);
             }
 
             next = next with { Seq = current!.Seq + 1, RoomId = roomId };
@@ -132,8 +138,8 @@ public sealed partial class TimelineStore(
             if ((long)result[0] == 1)
             {
                 _latest[roomId] = next;
-                await CommitAsync(next);
-                return next;
+                _unsaved[roomId] = next;
+                return (next, outbox.EnqueueAsync(next));
             }
 
             var winner = result[1].ToString();
@@ -142,13 +148,6 @@ public sealed partial class TimelineStore(
         }
 
         throw new SyncException(ErrorCodes.Unavailable, "The room is too busy; try again.");
-    }
-
-    private async Task CommitAsync(Timeline next)
-    {
-        await replicas.ReplicatedAsync();
-        _unsaved[next.RoomId] = next;
-        await hub.Clients.Group(next.RoomId).TimelineChanged(next);
     }
 
     private async Task<Timeline> RestoreAsync(string roomId, CancellationToken ct)
