@@ -19,6 +19,7 @@ await using var mux = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{serv
 var db = mux.GetDatabase();
 var value = new string('x', 3); // redis-benchmark's default payload is 3 bytes
 await RunOursAsync(db, "SET", Math.Min(requests / 5, 100_000), callers, value); // warm-up (JIT, pools)
+await RunOursAsync(db, "GET", Math.Min(requests / 5, 100_000), callers, value);
 var set = await RunOursAsync(db, "SET", requests, callers, value);
 var get = await RunOursAsync(db, "GET", requests, callers, value);
 foreach (var r in new[] { set, get })

@@ -144,7 +144,10 @@ internal sealed class Bridge(ConnectionMultiplexer multiplexer, ConnectionType t
 
     public Task<T> ExecuteAsync<T>(in CommandArgs args, ResultProcessor<T> processor, int db, CommandFlags flags)
     {
-        var message = new PendingMessage<T>(args.Name.Text, processor, multiplexer.Options.EffectiveAsyncTimeout);
+        var message = new PendingMessage<T>(args.Name.Text, processor, multiplexer.Options.EffectiveAsyncTimeout)
+        {
+            Unobserved = (flags & CommandFlags.FireAndForget) != 0,
+        };
         if (multiplexer.IsSentinelMode)
         {
             message.OnServerError = multiplexer.OnServerError;

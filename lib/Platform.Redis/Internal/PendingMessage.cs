@@ -48,6 +48,9 @@ internal sealed class PendingMessage<T> : TaskCompletionSource<T>, IPendingMessa
 
     public bool IsCompleted => Task.IsCompleted;
 
+    /// <summary>Nobody awaits this task (heartbeat, SELECT, MULTI, fire-and-forget): mark failures observed.</summary>
+    public bool Unobserved { get; set; }
+
     /// <summary>Invoked for READONLY and similar errors so the owner can react (e.g. rediscover the master).</summary>
     public Action<RedisServerException>? OnServerError { get; set; }
 
@@ -73,6 +76,16 @@ internal sealed class PendingMessage<T> : TaskCompletionSource<T>, IPendingMessa
                 Finish(e);
             }
         }
+
+        Observe();
+    }
+
+    private void Observe()
+    {
+        if (Unobserved && Task.IsFaulted)
+        {
+            _ = Task.Exception;
+        }
     }
 
     public void Fail(Exception exception)
@@ -81,6 +94,8 @@ internal sealed class PendingMessage<T> : TaskCompletionSource<T>, IPendingMessa
         {
             Finish(exception);
         }
+
+        Observe();
     }
 
     private void Finish(Exception? error)

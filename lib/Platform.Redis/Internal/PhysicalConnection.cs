@@ -169,7 +169,7 @@ internal sealed partial class PhysicalConnection : IDisposable
         }
 
         new CommandArgs(Select, db).Write(ref writer);
-        _pending.Enqueue(new PendingMessage<bool>("SELECT", Processors.Ok, Options.EffectiveAsyncTimeout));
+        _pending.Enqueue(new PendingMessage<bool>("SELECT", Processors.Ok, Options.EffectiveAsyncTimeout) { Unobserved = true });
         _currentDb = db;
     }
 
@@ -339,7 +339,7 @@ internal sealed partial class PhysicalConnection : IDisposable
         if (now - Volatile.Read(ref _lastWrite) > _keepAliveTicks && now - lastRead > _keepAliveTicks)
         {
             Volatile.Write(ref _lastWrite, now);
-            TryWrite(new CommandArgs(Ping), new PendingMessage<RedisValue>("PING", Processors.Value, Options.EffectiveAsyncTimeout), -1);
+            TryWrite(new CommandArgs(Ping), new PendingMessage<RedisResult>("PING", Processors.Result, Options.EffectiveAsyncTimeout) { Unobserved = true }, -1);
         }
     }
 }

@@ -58,7 +58,7 @@ internal sealed class RedisTransaction(RedisDatabase database) : RedisBatch(data
         var queued = TakeQueued();
         var timeout = Owner.Owner.Options.EffectiveAsyncTimeout;
         var all = new (CommandArgs, IPendingMessage)[queued.Length + 2];
-        all[0] = (new CommandArgs(Cmd.Multi), new PendingMessage<bool>("MULTI", Processors.Ok, timeout));
+        all[0] = (new CommandArgs(Cmd.Multi), new PendingMessage<bool>("MULTI", Processors.Ok, timeout) { Unobserved = true });
         for (var i = 0; i < queued.Length; i++)
         {
             all[i + 1] = (queued[i].Args, new QueuedMessage(queued[i].Message));
