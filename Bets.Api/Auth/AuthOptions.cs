@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Bets.Api.Auth;
+
+/// <summary>Sign-In with Ethereum settings (section "Auth").</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    /// <summary>The RFC 3986 authority the message must name (the site the user signs in to), e.g. "localhost:5173".</summary>
+    [Required] public string Domain { get; set; } = "";
+    /// <summary>When set, the message's URI must start with it.</summary>
+    public string? UriPrefix { get; set; }
+    [Range(1, long.MaxValue)] public long ChainId { get; set; } = 1;
+    [Range(10, 3600)] public int NonceTtlSeconds { get; set; } = 300;
+    [Range(1, 720)] public int SessionHours { get; set; } = 24;
+    /// <summary>Tolerance for clocks when checking Expiration Time and Not Before.</summary>
+    [Range(0, 600)] public int ClockSkewSeconds { get; set; } = 30;
+}

@@ -1,0 +1,45 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Bets.Api.Auth;
+
+/// <summary>Bearer session tokens issued by POST /auth/verify, checked against <c>session:{wallet}</c> in Redis.</summary>
+public sealed class SessionAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, SessionStore sessions)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Session";
+
+    public static string? ReadToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+    }
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var token = ReadToken(Request);
+        if (string.IsNullOrEmpty(token)) return AuthenticateResult.NoResult();
+        var wallet = await sessions.ValidateAsync(token).ConfigureAwait(false);
+        if (wallet is null) return AuthenticateResult.Fail("The session token is unknown, expired or signed out.");
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, wallet)], SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = 401;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        await Results.Problem(statusCode: 401, title: "Sign-in required",
+                detail: "Send 'Authorization: Bearer <token>' with a session token from POST /auth/verify.")
+            .ExecuteAsync(Context).ConfigureAwait(false);
+    }
+}
+
+public static class WalletClaims
+{
+    public static string Wallet(this ClaimsPrincipal user) =>
+        user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("no wallet on an authenticated request");
+}

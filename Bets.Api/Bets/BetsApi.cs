@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Bets.Api.Auth;
+using Bets.Api.Grid;
+using Bets.Api.Prices;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Bets.Api.Bets;
+
+public sealed record PlaceBetRequest(int Band, long WindowStart, long Stake);
+public sealed record PlaceBetResponse(BetDto Bet, long Balance);
+
+/// <summary>Requests of this process still being processed, per (wallet, Idempotency-Key): a duplicate gets 409.</summary>
+public sealed class InFlightKeys
+{
+    private readonly ConcurrentDictionary<(string, string), byte> _keys = new();
+    public bool TryEnter(string wallet, string key) => _keys.TryAdd((wallet, key), 0);
+    public void Exit(string wallet, string key) => _keys.TryRemove((wallet, key), out _);
+}
+
+public static class BetsApi
+{
+    public static WebApplication MapBetsApi(this WebApplication app)
+    {
+        var group = app.MapGroup("/bets").WithTags("Bets").RequireAuthorization();
+        group.MapPost("/", Place)
+            .WithSummary("Places a bet on one grid cell. Requires an Idempotency-Key header (IETF draft semantics).")
+            .Accepts<PlaceBetRequest>("application/json")
+            .Produces<PlaceBetResponse>(201)
+            .ProducesValidationProblem()
+            .ProducesProblem(409).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503);
+        group.MapGet("/", List).WithSummary("The signed-in wallet's bets, newest first.");
+        group.MapGet("/{id}", Get).WithSummary("One of the signed-in wallet's bets, with its resolution evidence.");
+        return app;
+    }
+
+    private static async Task<IResult> Place(
+        HttpContext context, ClaimsPrincipal user, BetStore store, GridService grid, PriceFeed feed, BetRateLimiter limiter,
+        InFlightKeys inFlight, IOptions<BettingOptions> betting, TimeProvider time, CancellationToken ct)
+    {
+        var wallet = user.Wallet();
+        var key = context.Request.Headers["Idempotency-Key"].ToString();
+        if (key.Length is 0 or > 255 || key.Any(c => c < 0x21 || c > 0x7e))
+        {
+            return Problem(400, Problems.IdempotencyKeyInvalid, "Idempotency-Key required",
+                "POST /bets needs an Idempotency-Key header of 1 to 255 visible ASCII characters (for example a UUID).");
+        }
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, ct).ConfigureAwait(false);
+        var body = buffer.ToArray();
+        PlaceBetRequest? request;
+        try
+        {
+            request = JsonSerializer.Deserialize<PlaceBetRequest>(body, GridService.Json);
+        }
+        catch (JsonException e)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [e.Message] }, title: "Malformed request body");
+        }
+        if (request is null) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] });
+        var record = new IdempotencyRecord(key, Convert.ToHexStringLower(SHA256.HashData(body)));
+
+        if (!inFlight.TryEnter(wallet, key))
+        {
+            return Problem(409, Problems.IdempotencyInFlight, "Request in progress",
+                "A request with this Idempotency-Key is still being processed; retry after it completes.");
+        }
+        try
+        {
+            if (await store.FindStoredAsync(wallet, record, ct).ConfigureAwait(false) is { } earlier) return Respond(earlier);
+
+            if (await limiter.TryAcquireAsync(wallet, betting.Value.RateLimitPerMinute).ConfigureAwait(false) is { } retryAfter)
+            {
+                context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Problem(429, Problems.RateLimited, "Too many bets",
+                    $"At most {betting.Value.RateLimitPerMinute} bets per minute per wallet; retry in {Math.Ceiling(retryAfter.TotalSeconds)} s.");
+            }
+
+            var o = grid.Options;
+            if (request.Stake < o.MinStake || request.Stake > o.MaxStake)
+            {
+                return TypedResults.ValidationProblem(
+                    new Dictionary<string, string[]> { ["stake"] = [$"The stake must be between {o.MinStake} and {o.MaxStake} minor units."] },
+                    title: "Stake out of bounds", type: Problems.StakeOutOfBounds);
+            }
+            if (request.WindowStart % (o.WindowSeconds * 1000L) != 0)
+            {
+                return TypedResults.ValidationProblem(
+                    new Dictionary<string, string[]> { ["windowStart"] = [$"Windows start at multiples of {o.WindowSeconds} s (unix ms)."] },
+                    title: "Not a grid window", type: Problems.CellNotOnGrid);
+            }
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (feed.Latest is not { } price || price.IsStale(now, o.StaleAfterSeconds))
+            {
+                context.Response.Headers.RetryAfter = "1";
+                return Problem(503, Problems.StalePrice, "Price feed stale",
+                    "Bets are paused: the latest price is missing, marked stale or older than " + o.StaleAfterSeconds + " s.");
+            }
+            if (CheckCell(request, price.Price, now, o) is { } cellProblem) return cellProblem;
+
+            var sigma = await grid.SigmaAsync(ct).ConfigureAwait(false);
+            var cell = GridCalculator.PriceCell(price.Price, sigma, now, request.Band, request.WindowStart, o);
+            if (!cell.Bettable)
+            {
+                return Problem(422, Problems.CellNoValue, "Cell not available", $"This cell cannot be bet on: {cell.Reason}.");
+            }
+            var outcome = await store.PlaceAsync(wallet, request.Stake, cell, price.Price, o, record, Render, ct).ConfigureAwait(false);
+            return outcome switch
+            {
+                PlaceOutcome.Placed placed => TypedResults.Created($"/bets/{placed.Bet.Id}", new PlaceBetResponse(placed.Bet, placed.Balance)),
+                PlaceOutcome.Rejected r => Problem(r.Status, r.Type, r.Title, r.Detail),
+                _ => Respond(outcome),
+            };
+        }
+        finally
+        {
+            inFlight.Exit(wallet, key);
+        }
+    }
+
+    private static IResult? CheckCell(PlaceBetRequest request, decimal price, long now, GridOptions o)
+    {
+        var windowMs = o.WindowSeconds * 1000L;
+        if (request.WindowStart + windowMs <= now)
+        {
+            return Problem(422, Problems.CellInPast, "Cell in the past", "This cell's window has already ended.");
+        }
+        if (request.WindowStart - now < o.MinLeadSeconds * 1000L)
+        {
+            return Problem(422, Problems.CellTooSoon, "Cell starts too soon",
+                $"Bets close {o.MinLeadSeconds} s before a window starts; this one starts in {Math.Max(0, (request.WindowStart - now) / 1000.0):0.#} s.");
+        }
+        var last = GridCalculator.FirstWindowStart(now, o.WindowSeconds) + (o.Windows - 1) * windowMs;
+        var center = GridCalculator.BandOf(price, o.BandWidth);
+        if (request.WindowStart > last || Math.Abs(request.Band - center) > o.BandsEachSide)
+        {
+            return Problem(422, Problems.CellNotOnGrid, "Cell not on the grid",
+                $"Only bands {center - o.BandsEachSide}..{center + o.BandsEachSide} and windows up to {last} are open now.");
+        }
+        return null;
+    }
+
+    private static StoredResponse Render(PlaceOutcome outcome) => outcome switch
+    {
+        PlaceOutcome.Placed p => new(201, "application/json", JsonSerializer.Serialize(new PlaceBetResponse(p.Bet, p.Balance), GridService.Json)),
+        PlaceOutcome.Rejected r => new(r.Status, "application/problem+json", JsonSerializer.Serialize(
+            new ProblemDetails { Status = r.Status, Type = r.Type, Title = r.Title, Detail = r.Detail }, GridService.Json)),
+        _ => throw new InvalidOperationException("only new outcomes are stored"),
+    };
+
+    private static IResult Respond(PlaceOutcome outcome) => outcome switch
+    {
+        PlaceOutcome.Replayed r => new ReplayResult(r),
+        PlaceOutcome.KeyReusedWithOtherBody => Problem(422, Problems.IdempotencyKeyReused, "Idempotency-Key reused",
+            "This Idempotency-Key was already used with a different request body."),
+        _ => throw new InvalidOperationException(),
+    };
+
+    private sealed class ReplayResult(PlaceOutcome.Replayed stored) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers["Idempotent-Replayed"] = "true";
+            return Results.Content(stored.Body, stored.ContentType, Encoding.UTF8, stored.Status).ExecuteAsync(httpContext);
+        }
+    }
+
+    internal static ProblemHttpResult Problem(int status, string type, string title, string detail) =>
+        TypedResults.Problem(statusCode: status, type: type, title: title, detail: detail);
+
+    private static async Task<Ok<IReadOnlyList<BetDto>>> List(ClaimsPrincipal user, BetStore store, string? status, int? limit, CancellationToken ct) =>
+        TypedResults.Ok(await store.ListAsync(user.Wallet(), status, Math.Clamp(limit ?? 100, 1, 1000), ct).ConfigureAwait(false));
+
+    private static async Task<Results<Ok<BetDto>, NotFound>> Get(string id, ClaimsPrincipal user, BetStore store, CancellationToken ct) =>
+        await store.GetAsync(id, ct).ConfigureAwait(false) is { } bet && bet.Wallet == user.Wallet() ? TypedResults.Ok(bet) : TypedResults.NotFound();
+}

@@ -1,0 +1,101 @@
+using Bets.Api.Auth;
+using Bets.Api.Bets;
+using Bets.Api.Grid;
+using Bets.Api.Prices;
+using Bets.Api.Resolution;
+using Bets.Api.Wallets;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics;
+using Platform.Redis;
+
+namespace Bets.Api;
+
+public static class Extensions
+{
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddRedisClient("redis");
+        var services = builder.Services;
+        services.TryAddTimeProvider();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<GridOptions>().BindConfiguration(GridOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BettingOptions>().BindConfiguration(BettingOptions.Section).ValidateDataAnnotations().ValidateOnStart()
+            .PostConfigure(o => o.FaucetEnabled = o.FaucetEnabled || builder.Environment.IsDevelopment());
+
+        var connectionString = builder.Configuration.GetConnectionString("betsdb")
+            ?? throw new InvalidOperationException("ConnectionStrings:betsdb is not set; Bets.Api needs 'Data Source=<file>' for its SQLite database.");
+        services.AddSingleton(_ => new BetsDatabase(connectionString));
+        services.AddHostedService<DatabaseMigrator>();
+        services.AddHealthChecks().AddCheck<SqliteHealthCheck>("betsdb");
+        services.AddSingleton<WalletLedger>();
+        services.AddSingleton<BetStore>();
+        services.AddSingleton<InFlightKeys>();
+        services.AddSingleton<BetRateLimiter>();
+        services.AddSingleton<SessionStore>();
+        services.AddSingleton<SiweVerifier>();
+        services.AddSingleton<PriceStreamHub>();
+        services.AddSingleton<PriceFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<PriceFeed>());
+        services.AddSingleton<IPriceHistory, RedisPriceHistory>();
+        services.AddSingleton<GridService>();
+        services.AddSingleton<BetResolver>();
+        services.AddHostedService<ResolutionWorker>();
+
+        services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+        services.AddExceptionHandler<RedisUnavailableHandler>();
+        services.AddOpenApi();
+        return builder;
+    }
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (services.All(d => d.ServiceType != typeof(TimeProvider))) services.AddSingleton(TimeProvider.System);
+    }
+}
+
+/// <summary>Creates the schema before the app takes requests (hosted services start before the server listens).</summary>
+internal sealed class DatabaseMigrator(BetsDatabase db) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => db.MigrateAsync(cancellationToken);
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Readiness: the SQLite file opens and answers.</summary>
+internal sealed class SqliteHealthCheck(BetsDatabase db) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+{
+    public async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var connection = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM wallets LIMIT 1";
+            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy($"SQLite {db.DataSource}: {e.Message}", e);
+        }
+    }
+}
+
+/// <summary>Redis down or failing over: 503 with Retry-After, never a 500; nothing was written to SQLite.</summary>
+internal sealed class RedisUnavailableHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not (RedisConnectionException or RedisTimeoutException)) return false;
+        context.Response.StatusCode = 503;
+        context.Response.Headers.RetryAfter = "1";
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = { Status = 503, Title = "Temporarily unavailable", Type = Bets.Problems.Unavailable, Detail = "Redis is unavailable; retry shortly." },
+        }).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Bets.Api.Prices;
+using Bets.Api.Resolution;
+using Microsoft.Extensions.Options;
+using Platform.Redis;
+
+namespace Bets.Api.Grid;
+
+/// <summary>Volatility estimate, the cached grid (<c>cache:grid:{params}</c>) and placement-time re-pricing.</summary>
+public sealed class GridService(
+    IConnectionMultiplexer redis, IPriceHistory history, PriceFeed feed, IOptions<GridOptions> options, TimeProvider time) : IDisposable
+{
+    private static readonly TimeSpan SigmaRefresh = TimeSpan.FromSeconds(5);
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly SemaphoreSlim _sigmaGate = new(1, 1);
+    private SigmaSample? _sigma; // a reference, so readers never see a torn value
+
+    private sealed record SigmaSample(double Sigma, long At);
+
+    public GridOptions Options => options.Value;
+
+    public void Dispose() => _sigmaGate.Dispose();
+
+    /// <summary>σ per √second: EWMA of one-second log returns over the lookback, clamped; the default when history is short.</summary>
+    public async Task<double> SigmaAsync(CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (_sigma is { } cached && now - cached.At < SigmaRefresh.TotalMilliseconds) return cached.Sigma;
+        await _sigmaGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_sigma is { } fresh && now - fresh.At < SigmaRefresh.TotalMilliseconds) return fresh.Sigma;
+            var o = options.Value;
+            var ticks = await history.RangeAsync(now - o.VolatilityLookbackSeconds * 1000L, now, ct).ConfigureAwait(false);
+            var estimate = Volatility.EwmaPerSecond(ticks, now, o.EwmaLambda) ?? GridCalculator.PerSecond(o.DefaultAnnualVolatility);
+            var sigma = Math.Clamp(estimate, GridCalculator.PerSecond(o.MinAnnualVolatility), GridCalculator.PerSecond(o.MaxAnnualVolatility));
+            _sigma = new SigmaSample(sigma, now);
+            return sigma;
+        }
+        finally
+        {
+            _sigmaGate.Release();
+        }
+    }
+
+    /// <summary>The grid as JSON, from the cache when a grid for this price bucket and window set exists.</summary>
+    public async Task<string?> GridJsonAsync(CancellationToken ct = default)
+    {
+        if (feed.Latest is not { } price) return null;
+        var o = options.Value;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var bucket = GridCalculator.Bucket(price.Price, o.PriceBucket);
+        var key = "cache:grid:" + GridCalculator.CacheParams(o, bucket, GridCalculator.FirstWindowStart(now, o.WindowSeconds));
+        var db = redis.GetDatabase();
+        var cached = await db.StringGetAsync(key).ConfigureAwait(false);
+        if (cached.HasValue) return cached.ToString();
+        var sigma = await SigmaAsync(ct).ConfigureAwait(false);
+        // Priced at the bucket's price, so every instance caches the same grid for the same key.
+        var grid = GridCalculator.Compute(bucket, price.Timestamp, sigma, now, o);
+        var json = JsonSerializer.Serialize(grid, Json);
+        await db.StringSetAsync(key, json, TimeSpan.FromSeconds(o.GridCacheSeconds)).ConfigureAwait(false);
+        return json;
+    }
+}

@@ -1,0 +1,113 @@
+using Platform.Redis;
+
+namespace Bets.Api.Prices;
+
+/// <summary>
+/// Keeps the latest aggregated price in memory from channel <c>prices:btc:usd</c>, resynchronising from the key
+/// <c>price:btc:usd</c> after every (re)subscribe and once a second (pub/sub is at-most-once), and fans each new price
+/// out to the WebSocket clients.
+/// </summary>
+public sealed partial class PriceFeed(IConnectionMultiplexer redis, PriceStreamHub hub, ILogger<PriceFeed> logger) : BackgroundService
+{
+    public const string LatestKey = "price:btc:usd";
+    public const string HistoryKey = "prices:btc:usd:ts";
+    public static readonly RedisChannel Channel = RedisChannel.Literal("prices:btc:usd");
+
+    private PriceSnapshot? _latest;
+
+    public PriceSnapshot? Latest => Volatile.Read(ref _latest);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        redis.SubscriptionsRestored += OnSubscriptionsRestored;
+        try
+        {
+            await SubscribeWithRetryAsync(stoppingToken).ConfigureAwait(false);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await ResyncAsync().ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            redis.SubscriptionsRestored -= OnSubscriptionsRestored;
+        }
+    }
+
+    private async Task SubscribeWithRetryAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                await redis.GetSubscriber().SubscribeAsync(Channel, (_, value) => Accept(value.ToString(), fromChannel: true)).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+            {
+                LogRedisUnavailable(logger, e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void OnSubscriptionsRestored(object? sender, EventArgs e) => _ = ResyncAsync();
+
+    /// <summary>Reads the key; used at start, after a resubscribe and as a periodic safety net.</summary>
+    public async Task ResyncAsync()
+    {
+        try
+        {
+            var value = await redis.GetDatabase().StringGetAsync(LatestKey).ConfigureAwait(false);
+            if (value.HasValue) Accept(value.ToString(), fromChannel: false);
+        }
+        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or RedisServerException)
+        {
+            LogRedisUnavailable(logger, e.Message);
+        }
+    }
+
+    private void Accept(string json, bool fromChannel)
+    {
+        if (!PriceFormat.TryParseSnapshot(json, out var snapshot))
+        {
+            LogMalformedPrice(logger, json.Length > 200 ? json[..200] : json);
+            return;
+        }
+        while (true)
+        {
+            var current = Volatile.Read(ref _latest);
+            // Never go back in time: a resync may read an older value than the channel just delivered.
+            if (current is not null && snapshot!.Timestamp < current.Timestamp) return;
+            if (current is not null && snapshot!.Timestamp == current.Timestamp && !fromChannel) return;
+            if (Interlocked.CompareExchange(ref _latest, snapshot, current) == current) break;
+        }
+        hub.Publish(snapshot!.Json);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis unavailable for the price feed: {Reason}")]
+    private static partial void LogRedisUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring a malformed price message: {Json}")]
+    private static partial void LogMalformedPrice(ILogger logger, string json);
+}
+
+/// <summary>Reads the tick history from the sorted set <c>prices:btc:usd:ts</c> (score = unix ms).</summary>
+public sealed class RedisPriceHistory(IConnectionMultiplexer redis) : Resolution.IPriceHistory
+{
+    public async Task<IReadOnlyList<PriceTick>> RangeAsync(long fromMs, long toMs, CancellationToken ct = default)
+    {
+        var entries = await redis.GetDatabase().SortedSetRangeByScoreWithScoresAsync(PriceFeed.HistoryKey, fromMs, toMs).ConfigureAwait(false);
+        var ticks = new List<PriceTick>(entries.Length);
+        foreach (var e in entries)
+        {
+            if (PriceFormat.TryParseHistoryMember(e.Element.ToString(), e.Score, out var tick)) ticks.Add(tick);
+        }
+        ticks.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
+        return ticks;
+    }
+}

@@ -1,0 +1,26 @@
+using Bets.Api;
+using Bets.Api.Auth;
+using Bets.Api.Bets;
+using Bets.Api.Grid;
+using Bets.Api.Prices;
+using Bets.Api.Wallets;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+builder.Services.AddProblemDetails();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapOpenApi();
+app.MapAuthApi();
+app.MapGridApi();
+app.MapBetsApi();
+app.MapWalletsApi();
+app.MapPricesApi();
+
+app.Run();
+
+public partial class Program;

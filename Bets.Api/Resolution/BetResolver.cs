@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Text.Json;
+using Bets.Api.Bets;
+using Bets.Api.Prices;
+using Bets.Api.Wallets;
+using Dapper;
+
+namespace Bets.Api.Resolution;
+
+public enum Verdict { Won, Lost, Void }
+
+/// <summary>What the history says about one window; stored with the bet as its evidence.</summary>
+public sealed record Evidence(
+    Verdict Verdict, int Ticks, decimal? Min, decimal? Max, decimal? PriceAtStart, long From, long To, long MaxGapMs, string Reason);
+
+/// <summary>Decides won/lost/void for a band and window from the price history.</summary>
+public static class Outcome
+{
+    /// <param name="ticks">Ticks from (start - tolerance) to end, ascending.</param>
+    public static Evidence Decide(decimal low, decimal high, long start, long end, IReadOnlyList<PriceTick> ticks, long gapToleranceMs)
+    {
+        PriceTick? before = null;
+        var inside = new List<PriceTick>();
+        foreach (var t in ticks)
+        {
+            if (t.Timestamp <= start) before = t;
+            else if (t.Timestamp <= end) inside.Add(t);
+        }
+        // The path is continuous between ticks, so it touched [low, high] iff min <= high and max >= low over the window,
+        // counting the price in force at the start.
+        var prices = (before is { } b ? inside.Prepend(b) : inside).Select(t => t.Price).ToList();
+        var prev = before?.Timestamp ?? start;
+        long maxGap = 0;
+        foreach (var t in inside)
+        {
+            maxGap = Math.Max(maxGap, t.Timestamp - prev);
+            prev = t.Timestamp;
+        }
+        maxGap = Math.Max(maxGap, end - prev);
+        if (prices.Count == 0)
+        {
+            return new Evidence(Verdict.Void, 0, null, null, null, start, end, maxGap, "no price history for the window");
+        }
+        var min = prices.Min();
+        var max = prices.Max();
+        if (maxGap > gapToleranceMs)
+        {
+            return new Evidence(Verdict.Void, prices.Count, min, max, before?.Price, start, end, maxGap,
+                $"the price history has a gap of {maxGap} ms, over the tolerance of {gapToleranceMs} ms");
+        }
+        var touched = min <= high && max >= low;
+        return new Evidence(touched ? Verdict.Won : Verdict.Lost, prices.Count, min, max, before?.Price, start, end, maxGap,
+            touched ? "the price touched the band" : "the price stayed outside the band");
+    }
+}
+
+/// <summary>
+/// Resolves bets whose window has closed. Each bet's update is conditional on status = 'open' inside a BEGIN IMMEDIATE
+/// transaction that also credits the payout, and the ledger's unique (bet_id, kind) backs that up: a bet is settled
+/// exactly once whatever the number of resolver instances, restarts or retries.
+/// </summary>
+public sealed class BetResolver(BetsDatabase db, IPriceHistory history, TimeProvider time)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    private sealed record DueBet(string Id, string Wallet, string Cell, string PriceLow, string PriceHigh, long WindowStart, long WindowEnd, long Stake, long PotentialPayout);
+
+    /// <summary>Resolves up to <paramref name="batch"/> due bets; returns how many this call settled.</summary>
+    public async Task<int> ResolveDueAsync(int settleDelayMs, long gapToleranceMs, int batch = 500, CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        List<DueBet> due;
+        await using (var c = await db.OpenAsync(ct).ConfigureAwait(false))
+        {
+            due = (await c.QueryAsync<DueBet>(
+                """
+                SELECT id AS Id, wallet AS Wallet, cell AS Cell, price_low AS PriceLow, price_high AS PriceHigh, window_start AS WindowStart,
+                       window_end AS WindowEnd, stake AS Stake, potential_payout AS PotentialPayout
+                FROM bets WHERE status = 'open' AND window_end <= @cutoff ORDER BY window_end LIMIT @batch
+                """, new { cutoff = now - settleDelayMs, batch }).ConfigureAwait(false)).AsList();
+        }
+        if (due.Count == 0) return 0;
+
+        var settled = 0;
+        foreach (var window in due.GroupBy(b => (b.WindowStart, b.WindowEnd)))
+        {
+            var ticks = await history.RangeAsync(window.Key.WindowStart - gapToleranceMs, window.Key.WindowEnd, ct).ConfigureAwait(false);
+            var decisions = window.Select(b => (Bet: b, Evidence: Outcome.Decide(Dec(b.PriceLow), Dec(b.PriceHigh), b.WindowStart, b.WindowEnd, ticks, gapToleranceMs))).ToList();
+            settled += await db.WriteAsync(async (c, tx) =>
+            {
+                var count = 0;
+                var at = time.GetUtcNow().ToUnixTimeMilliseconds();
+                foreach (var (bet, evidence) in decisions)
+                {
+                    var (status, payout, kind) = evidence.Verdict switch
+                    {
+                        Verdict.Won => ("won", bet.PotentialPayout, "payout"),
+                        Verdict.Void => ("void", bet.Stake, "refund"),
+                        _ => ("lost", 0L, (string?)null),
+                    };
+                    var changed = await c.ExecuteAsync(
+                        "UPDATE bets SET status = @status, payout = @payout, evidence = @evidence, resolved_at = @at WHERE id = @id AND status = 'open'",
+                        new { status, payout, evidence = JsonSerializer.Serialize(evidence, Json), at, id = bet.Id }, tx).ConfigureAwait(false);
+                    if (changed != 1) continue; // another instance got there first
+                    await c.ExecuteAsync("UPDATE cell_exposure SET exposure = MAX(0, exposure - @extra) WHERE cell = @cell",
+                        new { extra = bet.PotentialPayout - bet.Stake, cell = bet.Cell }, tx).ConfigureAwait(false);
+                    if (kind is not null && payout > 0)
+                    {
+                        await WalletLedger.CreditAsync(c, tx, bet.Wallet, payout, kind, bet.Id, at).ConfigureAwait(false);
+                    }
+                    count++;
+                }
+                return count;
+            }, ct).ConfigureAwait(false);
+        }
+        return settled;
+    }
+
+    private static decimal Dec(string s) => decimal.Parse(s, NumberStyles.Number, CultureInfo.InvariantCulture);
+}
+
+public interface IPriceHistory
+{
+    /// <summary>Ticks with timestamps in [fromMs, toMs], ascending.</summary>
+    Task<IReadOnlyList<PriceTick>> RangeAsync(long fromMs, long toMs, CancellationToken ct = default);
+}

@@ -1,0 +1,208 @@
+using System.Data;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Bets.Api.Wallets;
+
+/// <summary>
+/// The SQLite store: one file, WAL, integer minor units. Every write runs in a <c>BEGIN IMMEDIATE</c> transaction so the
+/// write lock is taken up front (no deadlocking lock upgrades) and concurrent writers queue on the busy timeout.
+/// </summary>
+public sealed class BetsDatabase : IDisposable
+{
+    private readonly string _connectionString;
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _configured = new();
+
+    public BetsDatabase(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString)
+        {
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        };
+        _connectionString = builder.ToString();
+        DataSource = builder.DataSource;
+    }
+
+    public string DataSource { get; }
+
+    public async Task<SqliteConnection> OpenAsync(CancellationToken ct = default)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(ct).ConfigureAwait(false);
+        // Pooled connections keep their settings: configure each physical connection once.
+        if (!_configured.TryGetValue(connection.Handle!, out _))
+        {
+            // busy_timeout makes a second process wait for the write lock instead of failing at once; NORMAL is
+            // durable across application crashes in WAL mode (an OS crash may lose the last commits, never corrupt).
+            await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;").ConfigureAwait(false);
+            _configured.AddOrUpdate(connection.Handle!, this);
+        }
+        return connection;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a BEGIN IMMEDIATE transaction and returns once it is committed; if the work
+    /// throws, none of its writes are kept. Concurrent calls are group-committed: one writer takes every queued unit,
+    /// runs each inside its own SAVEPOINT (a failing unit rolls back alone) and commits them together, so the page
+    /// writes and the commit are shared. No caller sees its result before the COMMIT that makes it durable.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken ct = default)
+    {
+        EnsureWriter();
+        var unit = new WorkUnit<T>(work);
+        if (!_queue.Writer.TryWrite(unit)) throw new ObjectDisposedException(nameof(BetsDatabase));
+        // Cancelling abandons the wait only: the unit may still commit (a retry with the same Idempotency-Key replays it).
+        return unit.Completion.Task.WaitAsync(ct);
+    }
+
+    private void EnsureWriter()
+    {
+        if (_writer is not null) return;
+        lock (_queue)
+        {
+            _writer ??= Task.Run(WriterLoopAsync);
+        }
+    }
+
+    private async Task WriterLoopAsync()
+    {
+        var batch = new List<IWorkUnit>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var unit)) batch.Add(unit);
+            try
+            {
+                await using var connection = await OpenAsync().ConfigureAwait(false);
+                // Microsoft.Data.Sqlite issues BEGIN IMMEDIATE for a Serializable, non-deferred transaction (the default
+                // for Serializable): the write lock is taken here, not at the first write, so no lock upgrade can deadlock.
+                await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable).ConfigureAwait(false);
+                foreach (var unit in batch)
+                {
+                    await tx.SaveAsync("unit").ConfigureAwait(false);
+                    try
+                    {
+                        await unit.RunAsync(connection, tx).ConfigureAwait(false);
+                        await tx.ReleaseAsync("unit").ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not SqliteException { SqliteErrorCode: 5 or 6 or 10 or 13 })
+                    {
+                        await tx.RollbackAsync("unit").ConfigureAwait(false);
+                        await tx.ReleaseAsync("unit").ConfigureAwait(false);
+                        unit.Failed = e;
+                    }
+                }
+                await tx.CommitAsync().ConfigureAwait(false);
+                foreach (var unit in batch) unit.Publish();
+            }
+            catch (Exception e)
+            {
+                // BEGIN or COMMIT failed (busy, I/O, disk full): nothing of the batch was kept.
+                foreach (var unit in batch) unit.Fail(e);
+            }
+        }
+    }
+
+    private const int MaxBatch = 128;
+    private readonly System.Threading.Channels.Channel<IWorkUnit> _queue =
+        System.Threading.Channels.Channel.CreateUnbounded<IWorkUnit>(new() { SingleReader = true });
+    private Task? _writer;
+
+    private interface IWorkUnit
+    {
+        Exception? Failed { get; set; }
+        Task RunAsync(SqliteConnection connection, SqliteTransaction tx);
+        void Publish();
+        void Fail(Exception e);
+    }
+
+    private sealed class WorkUnit<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work) : IWorkUnit
+    {
+        private T? _result;
+        public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Exception? Failed { get; set; }
+        public async Task RunAsync(SqliteConnection connection, SqliteTransaction tx) => _result = await work(connection, tx).ConfigureAwait(false);
+        public void Publish()
+        {
+            if (Failed is not null) Completion.TrySetException(Failed);
+            else Completion.TrySetResult(_result!);
+        }
+        public void Fail(Exception e) => Completion.TrySetException(e);
+    }
+
+    public void Dispose() => _queue.Writer.TryComplete();
+
+    public async Task MigrateAsync(CancellationToken ct = default)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(DataSource));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
+        await connection.ExecuteAsync("PRAGMA journal_mode = WAL;").ConfigureAwait(false);
+        await connection.ExecuteAsync(Schema).ConfigureAwait(false);
+    }
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS wallets (
+            wallet          TEXT PRIMARY KEY,
+            balance         INTEGER NOT NULL DEFAULT 0 CHECK (balance >= 0),
+            daily_limit     INTEGER NULL CHECK (daily_limit IS NULL OR daily_limit >= 0),
+            excluded_until  INTEGER NULL,
+            created_at      INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS ledger (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            wallet      TEXT NOT NULL REFERENCES wallets(wallet),
+            amount      INTEGER NOT NULL,
+            kind        TEXT NOT NULL CHECK (kind IN ('faucet', 'stake', 'payout', 'refund')),
+            bet_id      TEXT NULL,
+            balance_after INTEGER NOT NULL,
+            created_at  INTEGER NOT NULL
+        );
+        -- One stake, one payout or refund per bet, whatever the number of resolver instances.
+        CREATE UNIQUE INDEX IF NOT EXISTS ledger_bet_kind ON ledger(bet_id, kind) WHERE bet_id IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS ledger_wallet ON ledger(wallet, id);
+        CREATE TRIGGER IF NOT EXISTS ledger_no_update BEFORE UPDATE ON ledger BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS ledger_no_delete BEFORE DELETE ON ledger BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        CREATE TABLE IF NOT EXISTS bets (
+            id              TEXT PRIMARY KEY,
+            wallet          TEXT NOT NULL REFERENCES wallets(wallet),
+            cell            TEXT NOT NULL,
+            band_index      INTEGER NOT NULL,
+            price_low       TEXT NOT NULL,
+            price_high      TEXT NOT NULL,
+            window_start    INTEGER NOT NULL,
+            window_end      INTEGER NOT NULL,
+            stake           INTEGER NOT NULL CHECK (stake > 0),
+            multiplier_bp   INTEGER NOT NULL,
+            potential_payout INTEGER NOT NULL,
+            probability     REAL NOT NULL,
+            price_at_placement TEXT NOT NULL,
+            status          TEXT NOT NULL CHECK (status IN ('open', 'won', 'lost', 'void')),
+            payout          INTEGER NULL,
+            evidence        TEXT NULL,
+            created_at      INTEGER NOT NULL,
+            resolved_at     INTEGER NULL
+        );
+        CREATE INDEX IF NOT EXISTS bets_open ON bets(status, window_end);
+        CREATE INDEX IF NOT EXISTS bets_wallet ON bets(wallet, created_at);
+        CREATE INDEX IF NOT EXISTS bets_cell ON bets(cell, status);
+        -- Σ(potential_payout - stake) of the open bets of each cell, kept with every placement and settlement.
+        CREATE TABLE IF NOT EXISTS cell_exposure (
+            cell        TEXT PRIMARY KEY,
+            exposure    INTEGER NOT NULL CHECK (exposure >= 0)
+        );
+        CREATE TABLE IF NOT EXISTS idempotency (
+            wallet          TEXT NOT NULL,
+            key             TEXT NOT NULL,
+            fingerprint     TEXT NOT NULL,
+            status_code     INTEGER NOT NULL,
+            content_type    TEXT NOT NULL,
+            body            TEXT NOT NULL,
+            created_at      INTEGER NOT NULL,
+            PRIMARY KEY (wallet, key)
+        );
+        """;
+}

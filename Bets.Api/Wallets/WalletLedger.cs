@@ -1,0 +1,94 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Bets.Api.Wallets;
+
+public sealed record WalletState(string Wallet, long Balance, long? DailyLimit, long? ExcludedUntil);
+
+public sealed record LedgerEntry(long Id, long Amount, string Kind, string? BetId, long BalanceAfter, long CreatedAt);
+
+/// <summary>Balances and the append-only ledger. Every balance change writes a ledger row in the same transaction.</summary>
+public sealed class WalletLedger(BetsDatabase db, TimeProvider time)
+{
+    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public async Task<WalletState> GetAsync(string wallet, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct).ConfigureAwait(false);
+        return await c.QuerySingleOrDefaultAsync<WalletState>(
+                   "SELECT wallet AS Wallet, balance AS Balance, daily_limit AS DailyLimit, excluded_until AS ExcludedUntil FROM wallets WHERE wallet = @wallet",
+                   new { wallet }).ConfigureAwait(false)
+               ?? new WalletState(wallet, 0, null, null);
+    }
+
+    public async Task<IReadOnlyList<LedgerEntry>> HistoryAsync(string wallet, int limit, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct).ConfigureAwait(false);
+        var rows = await c.QueryAsync<LedgerEntry>(
+            "SELECT id AS Id, amount AS Amount, kind AS Kind, bet_id AS BetId, balance_after AS BalanceAfter, created_at AS CreatedAt FROM ledger WHERE wallet = @wallet ORDER BY id DESC LIMIT @limit",
+            new { wallet, limit }).ConfigureAwait(false);
+        return rows.AsList();
+    }
+
+    public Task EnsureWalletAsync(string wallet, CancellationToken ct = default) =>
+        db.WriteAsync((c, tx) => EnsureAsync(c, tx, wallet, Now), ct);
+
+    internal static async Task<int> EnsureAsync(SqliteConnection c, SqliteTransaction tx, string wallet, long now) =>
+        await c.ExecuteAsync("INSERT INTO wallets (wallet, balance, created_at) VALUES (@wallet, 0, @now) ON CONFLICT(wallet) DO NOTHING",
+            new { wallet, now }, tx).ConfigureAwait(false);
+
+    public Task<long> FaucetAsync(string wallet, long amount, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amount);
+        return db.WriteAsync(async (c, tx) =>
+        {
+            await EnsureAsync(c, tx, wallet, Now).ConfigureAwait(false);
+            return await CreditAsync(c, tx, wallet, amount, "faucet", null, Now).ConfigureAwait(false);
+        }, ct);
+    }
+
+    /// <summary>Credits and appends the ledger row; returns the new balance.</summary>
+    internal static async Task<long> CreditAsync(SqliteConnection c, SqliteTransaction tx, string wallet, long amount, string kind, string? betId, long now)
+    {
+        var balance = await c.ExecuteScalarAsync<long>(
+            "UPDATE wallets SET balance = balance + @amount WHERE wallet = @wallet RETURNING balance", new { wallet, amount }, tx).ConfigureAwait(false);
+        await c.ExecuteAsync(
+            "INSERT INTO ledger (wallet, amount, kind, bet_id, balance_after, created_at) VALUES (@wallet, @amount, @kind, @betId, @balance, @now)",
+            new { wallet, amount, kind, betId, balance, now }, tx).ConfigureAwait(false);
+        return balance;
+    }
+
+    /// <summary>
+    /// Debits only if the balance covers it: the conditional UPDATE must change exactly one row, so two concurrent
+    /// debits can never both pass a stale balance check. Returns the new balance, or null when it did not cover.
+    /// </summary>
+    internal static async Task<long?> TryDebitAsync(SqliteConnection c, SqliteTransaction tx, string wallet, long amount, string kind, string betId, long now)
+    {
+        var balance = await c.QuerySingleOrDefaultAsync<long?>(
+            "UPDATE wallets SET balance = balance - @amount WHERE wallet = @wallet AND balance >= @amount RETURNING balance",
+            new { wallet, amount }, tx).ConfigureAwait(false);
+        if (balance is null) return null;
+        await c.ExecuteAsync(
+            "INSERT INTO ledger (wallet, amount, kind, bet_id, balance_after, created_at) VALUES (@wallet, @negative, @kind, @betId, @balance, @now)",
+            new { wallet, negative = -amount, kind, betId, balance, now }, tx).ConfigureAwait(false);
+        return balance;
+    }
+
+    /// <summary>Sets the wallet's own daily stake limit (null removes it).</summary>
+    public Task SetDailyLimitAsync(string wallet, long? limit, CancellationToken ct = default) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            await EnsureAsync(c, tx, wallet, Now).ConfigureAwait(false);
+            return await c.ExecuteAsync("UPDATE wallets SET daily_limit = @limit WHERE wallet = @wallet", new { wallet, limit }, tx).ConfigureAwait(false);
+        }, ct);
+
+    /// <summary>Self-excludes until the given instant; an exclusion can be extended, never shortened.</summary>
+    public Task<long> ExcludeUntilAsync(string wallet, long untilUnixMs, CancellationToken ct = default) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            await EnsureAsync(c, tx, wallet, Now).ConfigureAwait(false);
+            return await c.ExecuteScalarAsync<long>(
+                "UPDATE wallets SET excluded_until = MAX(COALESCE(excluded_until, 0), @untilUnixMs) WHERE wallet = @wallet RETURNING excluded_until",
+                new { wallet, untilUnixMs }, tx).ConfigureAwait(false);
+        }, ct);
+}

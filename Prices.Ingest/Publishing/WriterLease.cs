@@ -1,0 +1,145 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Platform.Redis;
+
+namespace Prices.Ingest.Publishing;
+
+/// <summary>
+/// The single-writer lease: <c>SET prices:btc:usd:writer &lt;owner&gt; NX PX &lt;lease&gt;</c> to take it, a script that
+/// extends it only while the value is still ours to keep it, and a script that deletes it only if ours on shutdown
+/// (so a restart hands over at once). A standby retries every third of the lease, so when a writer dies another
+/// instance takes over at most a lease plus a third after the writer's last renewal.
+/// The holder believes it holds the lease only until a lease period after it last *sent* a successful renewal,
+/// so it stops writing before Redis can hand the lease to someone else even if it cannot reach Redis.
+/// </summary>
+public sealed partial class WriterLease : BackgroundService, IWriterLease
+{
+    private static readonly RedisScript RenewScript = new("""
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+        return 0
+        """);
+
+    private static readonly RedisScript ReleaseScript = new("""
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        return 0
+        """);
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly PublishingOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<WriterLease> _logger;
+    private long _heldUntil;
+    private bool _held;
+
+    public WriterLease(IConnectionMultiplexer redis, IOptions<PublishingOptions> options, TimeProvider time, ILogger<WriterLease> logger)
+    {
+        _redis = redis;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        Owner = string.IsNullOrWhiteSpace(_options.InstanceId)
+            ? $"{Environment.MachineName}-{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}"
+            : _options.InstanceId;
+    }
+
+    public string Owner { get; }
+
+    public bool IsHeld => Volatile.Read(ref _held) && _time.GetTimestamp() < Volatile.Read(ref _heldUntil);
+
+    public void MarkLost()
+    {
+        if (Volatile.Read(ref _held))
+        {
+            Volatile.Write(ref _held, false);
+            LogLost(_logger, Owner);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.RenewInterval, _time);
+        do
+        {
+            await TryAcquireOrRenewAsync().ConfigureAwait(false);
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    /// <summary>One acquisition or renewal attempt; returns whether the lease is held afterwards.</summary>
+    public async Task<bool> TryAcquireOrRenewAsync()
+    {
+        var sentAt = _time.GetTimestamp();
+        var leaseMs = (long)_options.LeaseDuration.TotalMilliseconds;
+        var db = _redis.GetDatabase();
+        try
+        {
+            bool ours;
+            if (Volatile.Read(ref _held))
+            {
+                ours = (long)await db.ScriptEvaluateAsync(RenewScript, [PriceKeys.WriterLease], [Owner, leaseMs]).ConfigureAwait(false) == 1;
+                if (!ours)
+                {
+                    MarkLost();
+                    // Lost (for example the key vanished in a failover): try to take it straight back if it is free.
+                    ours = await db.StringSetAsync(PriceKeys.WriterLease, Owner, _options.LeaseDuration, When.NotExists).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                ours = await db.StringSetAsync(PriceKeys.WriterLease, Owner, _options.LeaseDuration, When.NotExists).ConfigureAwait(false);
+            }
+
+            if (ours)
+            {
+                // Measured from when the command was sent, so our view of the lease always ends before Redis's does.
+                Volatile.Write(ref _heldUntil, sentAt + (long)(_options.LeaseDuration.TotalSeconds * _time.TimestampFrequency));
+                if (!Volatile.Read(ref _held))
+                {
+                    Volatile.Write(ref _held, true);
+                    LogAcquired(_logger, Owner);
+                }
+            }
+
+            return ours;
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or RedisServerException or TimeoutException)
+        {
+            // Keep the local deadline: writing stops by itself when it passes.
+            LogRenewFailed(_logger, ex.Message);
+            return IsHeld;
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (!Volatile.Read(ref _held))
+        {
+            return;
+        }
+
+        Volatile.Write(ref _held, false);
+        try
+        {
+            await _redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [PriceKeys.WriterLease], [Owner])
+                .WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+            LogReleased(_logger, Owner);
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or RedisServerException or TimeoutException or OperationCanceledException)
+        {
+            LogRenewFailed(_logger, ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Owner} acquired the writer lease and publishes prices")]
+    private static partial void LogAcquired(ILogger logger, string owner);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Owner} lost the writer lease")]
+    private static partial void LogLost(ILogger logger, string owner);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Owner} released the writer lease")]
+    private static partial void LogReleased(ILogger logger, string owner);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writer lease renewal failed: {Reason}")]
+    private static partial void LogRenewFailed(ILogger logger, string reason);
+}

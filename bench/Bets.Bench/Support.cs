@@ -1,0 +1,101 @@
+using System.Globalization;
+using Bets.Api.Auth;
+using Bets.Api.Bets;
+using Bets.Api.Grid;
+using Bets.Api.Prices;
+using Bets.Api.Wallets;
+using Dapper;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Platform.Redis;
+
+namespace Bets.Api.Bench;
+
+internal static class Stats
+{
+    public static double Percentile(IReadOnlyCollection<double> values, double p)
+    {
+        if (values.Count == 0) return double.NaN;
+        var sorted = values.Order().ToArray();
+        return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+    }
+}
+
+internal static class Prices
+{
+    public static async Task PublishAsync(ConnectionMultiplexer redis, decimal price)
+    {
+        var ts = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var p = price.ToString(CultureInfo.InvariantCulture);
+        var json = $$"""{"symbol":"BTC/USD","price":"{{p}}","timestamp":{{ts}},"status":"ok","sources":[],"writer":"bench","seq":{{ts}},"id":"bench:{{ts}}"}""";
+        var db = redis.GetDatabase();
+        await db.StringSetAsync("price:btc:usd", json, TimeSpan.FromHours(1));
+        await db.SortedSetAddAsync("prices:btc:usd:ts", $"{p}:bench:{ts}", ts);
+        await db.PublishAsync(RedisChannel.Literal("prices:btc:usd"), json);
+    }
+}
+
+internal static class Peer
+{
+    public static async Task<double> SqliteTransactionsPerSecondAsync(string file, int count)
+    {
+        using var db = new BetsDatabase($"Data Source={file}");
+        await db.MigrateAsync();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            await db.WriteAsync((c, tx) => c.ExecuteAsync(
+                "INSERT INTO wallets (wallet, balance, created_at) VALUES (@w, 0, 0)", new { w = "peer" + i.ToString(CultureInfo.InvariantCulture) }, tx));
+        }
+        SqliteConnection.ClearAllPools();
+        return count / sw.Elapsed.TotalSeconds;
+    }
+}
+
+internal sealed class BenchHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private BenchHost(WebApplication app, Uri address) { _app = app; Address = address; }
+    public Uri Address { get; }
+    public T Get<T>() where T : notnull => _app.Services.GetRequiredService<T>();
+
+    public static async Task<BenchHost> StartAsync(string redis, string database)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = typeof(BetsApi).Assembly.GetName().Name });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:redis"] = redis,
+            ["ConnectionStrings:betsdb"] = $"Data Source={database}",
+            ["Auth:Domain"] = "bench.local",
+            ["Betting:RateLimitPerMinute"] = "100000",
+            ["Grid:MaxCellExposure"] = "9000000000000",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        builder.AddServiceDefaults();
+        builder.AddApplicationServices();
+        builder.Services.AddProblemDetails();
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapAuthApi();
+        app.MapGridApi();
+        app.MapBetsApi();
+        app.MapWalletsApi();
+        app.MapPricesApi();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new BenchHost(app, new Uri(address));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

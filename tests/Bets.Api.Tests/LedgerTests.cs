@@ -1,0 +1,130 @@
+using Bets.Api.Bets;
+using Bets.Api.Grid;
+using Bets.Api.Wallets;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Bets.Api.Tests;
+
+public sealed class LedgerTests : IAsyncLifetime, IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("bets-ledger-").FullName;
+    private readonly FixedTime _time = new(new DateTimeOffset(2030, 1, 1, 12, 0, 0, TimeSpan.Zero));
+    private readonly BetsDatabase _db;
+    private readonly WalletLedger _wallets;
+    private readonly BetStore _bets;
+    private readonly GridOptions _options = new() { MaxCellExposure = long.MaxValue / 4 };
+
+    public LedgerTests()
+    {
+        _db = new BetsDatabase($"Data Source={Path.Combine(_dir, "bets.db")}");
+        _wallets = new WalletLedger(_db, _time);
+        _bets = new BetStore(_db, _time);
+    }
+
+    public ValueTask InitializeAsync() => new(_db.MigrateAsync());
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    public void Dispose()
+    {
+        _db.Dispose();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private GridCell Cell(int band = 2400, decimal multiplier = 2m) =>
+        new(band, band * 25m, band * 25m + 25m, _time.Now.ToUnixTimeMilliseconds() + 60_000, _time.Now.ToUnixTimeMilliseconds() + 90_000, 0.475, multiplier, true, null);
+
+    private static StoredResponse Render(PlaceOutcome o) => o switch
+    {
+        PlaceOutcome.Placed p => new(201, "application/json", p.Bet.Id),
+        PlaceOutcome.Rejected r => new(r.Status, "application/problem+json", r.Title),
+        _ => throw new InvalidOperationException(),
+    };
+
+    [Fact]
+    public async Task TwoHundredConcurrentBetsAgainstOneBalanceNeverOverspend()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await _wallets.FaucetAsync("0xA", 10_000, ct);
+        var tasks = Enumerable.Range(0, 200).Select(_ => Task.Run(() => _bets.PlaceAsync("0xA", 100, Cell(), 60_000m, _options, null, Render, ct), ct));
+        var outcomes = await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(60), ct);
+
+        Assert.Equal(100, outcomes.Count(o => o is PlaceOutcome.Placed));
+        Assert.Equal(100, outcomes.Count(o => o is PlaceOutcome.Rejected { Type: Problems.InsufficientBalance }));
+        Assert.Equal(0, (await _wallets.GetAsync("0xA", ct)).Balance);
+        await using var c = await _db.OpenAsync(ct);
+        Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT SUM(amount) FROM ledger WHERE wallet = '0xA'"));
+        Assert.Equal(100, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM bets WHERE wallet = '0xA'"));
+    }
+
+    [Fact]
+    public async Task TheLedgerIsAppendOnly()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await _wallets.FaucetAsync("0xB", 500, ct);
+        await using var c = await _db.OpenAsync(ct);
+        await Assert.ThrowsAsync<SqliteException>(() => c.ExecuteAsync("UPDATE ledger SET amount = 1000000"));
+        await Assert.ThrowsAsync<SqliteException>(() => c.ExecuteAsync("DELETE FROM ledger"));
+        await Assert.ThrowsAsync<SqliteException>(() => c.ExecuteAsync("UPDATE wallets SET balance = -1 WHERE wallet = '0xB'"));
+    }
+
+    [Fact]
+    public async Task WriteTransactionsTakeTheWriteLockAtBegin()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var inside = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var writer = _db.WriteAsync(async (_, _) => { inside.SetResult(); await release.Task; return 0; }, ct);
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        await using (var other = new SqliteConnection($"Data Source={_db.DataSource};Default Timeout=1"))
+        {
+            await other.OpenAsync(ct);
+            await other.ExecuteAsync("PRAGMA busy_timeout = 0");
+            var busy = await Assert.ThrowsAsync<SqliteException>(() => other.ExecuteAsync("BEGIN IMMEDIATE"));
+            Assert.Equal(5, busy.SqliteErrorCode); // SQLITE_BUSY: the first transaction already holds the write lock
+        }
+        release.SetResult();
+        await writer.WaitAsync(TimeSpan.FromSeconds(10), ct);
+    }
+
+    [Fact]
+    public async Task SameIdempotencyKeyReplaysAndOtherBodyIsRefused()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await _wallets.FaucetAsync("0xC", 1_000, ct);
+        var key = new IdempotencyRecord("k1", "fp1");
+        var first = await _bets.PlaceAsync("0xC", 100, Cell(), 60_000m, _options, key, Render, ct);
+        var again = await _bets.PlaceAsync("0xC", 100, Cell(), 60_000m, _options, key, Render, ct);
+        var other = await _bets.PlaceAsync("0xC", 200, Cell(), 60_000m, _options, key with { Fingerprint = "fp2" }, Render, ct);
+
+        var placed = Assert.IsType<PlaceOutcome.Placed>(first);
+        var replay = Assert.IsType<PlaceOutcome.Replayed>(again);
+        Assert.Equal(placed.Bet.Id, replay.Body);
+        Assert.IsType<PlaceOutcome.KeyReusedWithOtherBody>(other);
+        Assert.Equal(900, (await _wallets.GetAsync("0xC", ct)).Balance);
+    }
+
+    [Fact]
+    public async Task SelfExclusionDailyLimitAndExposureCapAreEnforced()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await _wallets.FaucetAsync("0xD", 100_000, ct);
+        await _wallets.SetDailyLimitAsync("0xD", 1_000, ct);
+        Assert.IsType<PlaceOutcome.Placed>(await _bets.PlaceAsync("0xD", 600, Cell(), 60_000m, _options, null, Render, ct));
+        var over = await _bets.PlaceAsync("0xD", 600, Cell(), 60_000m, _options, null, Render, ct);
+        Assert.Equal(Problems.DailyLimit, Assert.IsType<PlaceOutcome.Rejected>(over).Type);
+
+        var capped = new GridOptions { MaxCellExposure = 1_000 };
+        await _wallets.SetDailyLimitAsync("0xD", null, ct);
+        Assert.IsType<PlaceOutcome.Placed>(await _bets.PlaceAsync("0xD", 1_000, Cell(2500, 2m), 60_000m, capped, null, Render, ct));
+        var full = await _bets.PlaceAsync("0xD", 100, Cell(2500, 2m), 60_000m, capped, null, Render, ct);
+        Assert.Equal(Problems.ExposureCap, Assert.IsType<PlaceOutcome.Rejected>(full).Type);
+
+        var until = _time.Now.AddDays(7).ToUnixTimeMilliseconds();
+        await _wallets.ExcludeUntilAsync("0xD", until, ct);
+        Assert.Equal(until, await _wallets.ExcludeUntilAsync("0xD", until - 1000, ct)); // cannot be shortened
+        var excluded = await _bets.PlaceAsync("0xD", 100, Cell(), 60_000m, _options, null, Render, ct);
+        Assert.Equal(Problems.SelfExcluded, Assert.IsType<PlaceOutcome.Rejected>(excluded).Type);
+    }
+}

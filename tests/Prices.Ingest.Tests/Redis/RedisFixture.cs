@@ -1,0 +1,35 @@
+using Platform.Redis;
+using Platform.TestSupport;
+
+namespace Prices.Ingest.Tests.Redis;
+
+/// <summary>One master, one replica and three Sentinels (real processes) shared by every Redis test in the collection.</summary>
+public sealed class RedisFixture : IAsyncLifetime
+{
+    public RedisTopology Topology { get; private set; } = null!;
+
+    /// <summary>A client of the tests' own, to check what Prices.Ingest wrote.</summary>
+    public ConnectionMultiplexer Client { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        Topology = await RedisTopology.StartAsync();
+        Client = await ConnectionMultiplexer.ConnectAsync(Topology.ConnectionString);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Client.DisposeAsync();
+        await Topology.DisposeAsync();
+    }
+
+    /// <summary>Removes every key Prices.Ingest writes, so each test starts from nothing.</summary>
+    public Task ResetAsync() => Client.GetDatabase().KeyDeleteAsync(
+        ["price:btc:usd", "prices:btc:usd:ts", "prices:btc:usd:writer"]).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+}
+
+[CollectionDefinition(Name)]
+public sealed class RedisCollection : ICollectionFixture<RedisFixture>
+{
+    public const string Name = "redis";
+}
