@@ -23,6 +23,8 @@ public static class Extensions
         builder.Services.AddSingleton<RoomStore>();
         builder.Services.AddSingleton<RoomAccess>();
         builder.Services.AddSingleton<TimelineStore>();
+        builder.Services.AddSingleton<ReplicaBarrier>();
+        builder.Services.AddSingleton<TimelineOutbox>();
         builder.Services.AddSingleton<PresenceStore>();
         builder.Services.AddSingleton<RateLimiter>();
         builder.Services.AddSingleton<RoomService>();

@@ -16,14 +16,14 @@ public sealed class SyncOptions
     public TimeSpan SessionCacheTtl { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>A connection that sends no heartbeat for this long leaves room presence (and voice).</summary>
-    public TimeSpan PresenceExpiry { get; set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan PresenceExpiry { get; set; } = TimeSpan.FromSeconds(14);
 
     /// <summary>How often every instance sweeps expired presence, voice heartbeats and buffering deadlines.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
     public TimeSpan VoiceRecordTtl { get; set; } = TimeSpan.FromHours(24);
 
-    public TimeSpan VoiceHeartbeatExpiry { get; set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan VoiceHeartbeatExpiry { get; set; } = TimeSpan.FromSeconds(14);
 
     [Range(2, 32)]
     public int VoiceCap { get; set; } = 8;

@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.SignalR;
-using Microsoft.Extensions.Options;
 using Platform.Redis;
-using Sync.Api.Realtime;
 using Sync.Api.Rooms;
 
 namespace Sync.Api.Playback;
@@ -17,8 +14,7 @@ namespace Sync.Api.Playback;
 public sealed partial class TimelineStore(
     IConnectionMultiplexer redis,
     RoomStore rooms,
-    IHubContext<SyncHub, ISyncClient> hub,
-    IOptions<SyncOptions> options,
+    TimelineOutbox outbox,
     TimeProvider time,
     ILogger<TimelineStore> logger)
 {
@@ -48,7 +44,8 @@ public sealed partial class TimelineStore(
         """);
 
     private readonly ConcurrentDictionary<string, Timeline> _unsaved = new(StringComparer.Ordinal);
-    private long _skipReplicaAcksUntil;
+    private readonly ConcurrentDictionary<string, Timeline> _latest = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
 
     public static string Key(string roomId) => $"sync:room:{roomId}:timeline";
 
@@ -57,7 +54,9 @@ public sealed partial class TimelineStore(
     public async Task<Timeline> GetAsync(string roomId, CancellationToken ct = default)
     {
         var state = await redis.GetDatabase().HashGetAsync(Key(roomId), "state");
-        return state.HasValue ? SyncJson.Deserialize<Timeline>(state.ToString()) : await RestoreAsync(roomId, ct);
+        var timeline = state.HasValue ? SyncJson.Deserialize<Timeline>(state.ToString()) : await RestoreAsync(roomId, ct);
+        _latest[roomId] = timeline;
+        return timeline;
     }
 
     /// <summary>
@@ -66,54 +65,89 @@ public sealed partial class TimelineStore(
     /// </summary>
     public async Task<Timeline> UpdateAsync(string roomId, long? expectedSeq, Func<Timeline, Timeline> transition, CancellationToken ct = default)
     {
-        var current = await GetAsync(roomId, ct);
+        // Commands for one room on this instance take turns: the script still orders them against other instances,
+        // but they no longer race each other into refused writes and retries, and this instance sends in seq order.
+        var gate = _gates.GetOrAdd(roomId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        (Timeline Timeline, Task? Sent) result;
+        try
+        {
+            result = await UpdateLockedAsync(roomId, expectedSeq, transition, ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        // Outside the gate: the next command of the room is already being judged while this one is replicated and sent.
+        if (result.Sent is { } sent)
+        {
+            await sent;
+        }
+
+        return result.Timeline;
+    }
+
+    private async Task<(Timeline, Task?)> UpdateLockedAsync(string roomId, long? expectedSeq, Func<Timeline, Timeline> transition, CancellationToken ct)
+    {
+        // The last state this instance wrote or saw saves a read; if another instance moved on, the script says so.
+        var fresh = !_latest.TryGetValue(roomId, out var current);
+        if (fresh || (expectedSeq is { } e0 && e0 != current!.Seq))
+        {
+            current = await GetAsync(roomId, ct);
+            fresh = true;
+        }
+
         for (var attempt = 0; attempt < 16; attempt++)
         {
-            if (expectedSeq is { } expected && expected != current.Seq)
+            if (expectedSeq is { } expected && expected != current!.Seq)
             {
                 throw new SyncException(ErrorCodes.Stale, $"The room is at seq {current.Seq}, not {expected}.", current);
             }
 
-            var next = transition(current);
-            if (ReferenceEquals(next, current))
+            Timeline next;
+            try
             {
-                return current;
+                next = transition(current!);
+            }
+            catch (SyncException) when (!fresh)
+            {
+                // Judged against a cached state: judge again against the stored one before refusing.
+                current = await GetAsync(roomId, ct);
+                fresh = true;
+                continue;
             }
 
-            next = next with { Seq = current.Seq + 1, RoomId = roomId };
+            if (ReferenceEquals(next, current))
+            {
+                if (!fresh)
+                {
+                    current = await GetAsync(roomId, ct);
+                    fresh = true;
+                    continue;
+                }
+
+                return (current, null);
+            }
+
+            next = next with { Seq = current!.Seq + 1, RoomId = roomId };
             var json = SyncJson.Serialize(next);
             var deadline = next.Waiting?.DeadlineServerMs.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "";
             var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(Cas, [Key(roomId), WaitsKey],
                 [current.Seq, next.Seq, json, (long)KeyTtl.TotalMilliseconds, roomId, deadline]))!;
             if ((long)result[0] == 1)
             {
-                await CommitAsync(next);
-                return next;
+                _latest[roomId] = next;
+                _unsaved[roomId] = next;
+                return (next, outbox.EnqueueAsync(next));
             }
 
             var winner = result[1].ToString();
             current = string.IsNullOrEmpty(winner) ? await RestoreAsync(roomId, ct) : SyncJson.Deserialize<Timeline>(winner);
+            fresh = true;
         }
 
         throw new SyncException(ErrorCodes.Unavailable, "The room is too busy; try again.");
-    }
-
-    private async Task CommitAsync(Timeline next)
-    {
-        var o = options.Value;
-        if (o.TimelineReplicaAcks > 0 && Environment.TickCount64 >= Interlocked.Read(ref _skipReplicaAcksUntil))
-        {
-            var acks = await redis.GetDatabase().WaitAsync(o.TimelineReplicaAcks, o.TimelineReplicaAckTimeout);
-            if (acks < o.TimelineReplicaAcks)
-            {
-                // No replica to wait for (or a slow one): do not pay the timeout on every command.
-                Interlocked.Exchange(ref _skipReplicaAcksUntil, Environment.TickCount64 + 5_000);
-                LogReplicaAcks(logger, acks, o.TimelineReplicaAcks);
-            }
-        }
-
-        _unsaved[next.RoomId] = next;
-        await hub.Clients.Group(next.RoomId).TimelineChanged(next);
     }
 
     private async Task<Timeline> RestoreAsync(string roomId, CancellationToken ct)
@@ -157,9 +191,6 @@ public sealed partial class TimelineStore(
     }
 
     public Task ForgetWaitAsync(string roomId) => redis.GetDatabase().ExecuteAsync("ZREM", WaitsKey, roomId);
-
-    [LoggerMessage(LogLevel.Warning, "Timeline change acknowledged by {Acks} of {Wanted} replicas; not waiting for replicas for 5 s")]
-    private static partial void LogReplicaAcks(ILogger logger, long acks, int wanted);
 
     [LoggerMessage(LogLevel.Warning, "Timeline of room {RoomId} was missing in Redis; restored from PostgreSQL at seq {Seq}")]
     private static partial void LogRestored(ILogger logger, string roomId, long seq);

@@ -47,11 +47,12 @@ public sealed class RoomService(
     }
 
     /// <summary>The transition context: play starts after the slowest member's one-way delay plus a margin, and
-    /// waits cover every online member that did not opt out.</summary>
-    public async Task<TimelineRules.Context> ContextAsync(string roomId)
+    /// waits cover every online member that did not opt out. Pause and speed changes need neither, so they skip the
+    /// presence read (the hot path of a busy room).</summary>
+    public async Task<TimelineRules.Context> ContextAsync(string roomId, bool needsPresence = true)
     {
         var o = options.Value;
-        var entries = (await presence.ListAsync(roomId)).Values;
+        var entries = needsPresence ? (await presence.ListAsync(roomId)).Values : (ICollection<PresenceEntry>)[];
         var maxRtt = entries.Select(e => e.RttMs ?? 0).DefaultIfEmpty(0).Max();
         var lead = Math.Clamp((maxRtt / 2) + o.LeadMarginMs, o.MinLeadMs, Math.Max(o.MinLeadMs, o.MaxLeadMs));
         var waitFor = entries.Where(e => !e.OptOut).Select(e => e.UserId).Distinct().Order().ToList();

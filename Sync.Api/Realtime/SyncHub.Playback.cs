@@ -7,13 +7,13 @@ public sealed partial class SyncHub
 {
     public Task<HubResult<Timeline>> Play(long? expectedSeq) => Control(expectedSeq, TimelineRules.Play);
 
-    public Task<HubResult<Timeline>> Pause(long? expectedSeq) => Control(expectedSeq, TimelineRules.Pause);
+    public Task<HubResult<Timeline>> Pause(long? expectedSeq) => Control(expectedSeq, TimelineRules.Pause, needsPresence: false);
 
     public Task<HubResult<Timeline>> Seek(long? expectedSeq, double positionMs) =>
         Control(expectedSeq, (t, c) => TimelineRules.Seek(t, c, positionMs));
 
     public Task<HubResult<Timeline>> SetSpeed(long? expectedSeq, double speed) =>
-        Control(expectedSeq, (t, c) => TimelineRules.SetSpeed(t, c, speed));
+        Control(expectedSeq, (t, c) => TimelineRules.SetSpeed(t, c, speed), needsPresence: false);
 
     public Task<HubResult<Timeline>> ChangeMedia(long? expectedSeq, string url, string? title, long? durationMs)
     {
@@ -89,10 +89,11 @@ public sealed partial class SyncHub
         return true;
     });
 
-    private Task<HubResult<Timeline>> Control(long? expectedSeq, Func<Timeline, TimelineRules.Context, Timeline> rule) => Run(async () =>
+    private Task<HubResult<Timeline>> Control(long? expectedSeq, Func<Timeline, TimelineRules.Context, Timeline> rule,
+        bool needsPresence = true) => Run(async () =>
     {
         var roomId = await DemandAsync("control", RoomAction.Control);
-        var context = await roomService.ContextAsync(roomId);
+        var context = await roomService.ContextAsync(roomId, needsPresence);
         return await timelines.UpdateAsync(roomId, expectedSeq, t => rule(t, context));
     });
 

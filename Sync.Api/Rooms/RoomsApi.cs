@@ -63,7 +63,7 @@ public static class RoomsApi
     private static async Task<NoContent> LeaveAsync(string roomId, HttpContext http, RoomStore rooms, RoomAccess access,
         RoomService service, CancellationToken ct)
     {
-        await access.DemandAsync(roomId, http.User.UserId(), RoomAction.Chat, ct);
+        await RequireMemberAsync(access, roomId, http, ct);
         await rooms.LeaveAsync(roomId, http.User.UserId(), ct);
         await access.InvalidateAsync(roomId);
         await service.BroadcastMembersAsync(roomId);

@@ -38,9 +38,9 @@ public sealed class HubClient : IAsyncDisposable
         await client._socket.ConnectAsync(ws.Uri, ct);
         await client.SendRawAsync("{\"protocol\":\"json\",\"version\":1}", ct);
         var handshake = await client.ReadMessagesAsync(ct);
-        if (handshake.Count == 0 || handshake[0].TryGetProperty("error", out _))
+        if (handshake is not [var first, ..] || first.TryGetProperty("error", out _))
         {
-            throw new InvalidOperationException("SignalR handshake failed: " + (handshake.Count > 0 ? handshake[0].ToString() : "closed"));
+            throw new InvalidOperationException("SignalR handshake failed: " + (handshake is [var h, ..] ? h.ToString() : "closed"));
         }
 
         client._receive = Task.Run(client.ReceiveLoopAsync, CancellationToken.None);
@@ -49,6 +49,10 @@ public sealed class HubClient : IAsyncDisposable
     }
 
     public void On(string target, Action<JsonElement[]> handler) => _handlers[target] = handler;
+
+    /// <summary>Sees each raw hub message first; returning true skips parsing it (benchmarks use this to keep the
+    /// measuring clients cheap next to the servers they measure).</summary>
+    public Func<ReadOnlyMemory<byte>, bool>? RawObserver { get; set; }
 
     public void On<T>(string target, Action<T> handler) => On(target, args => handler(args[0].Deserialize<T>(Json)!));
 
@@ -105,7 +109,7 @@ public sealed class HubClient : IAsyncDisposable
             while (true)
             {
                 var messages = await ReadMessagesAsync(_stop.Token);
-                if (messages.Count == 0)
+                if (messages is null)
                 {
                     break;
                 }
@@ -152,8 +156,8 @@ public sealed class HubClient : IAsyncDisposable
 
     private readonly ArrayBufferWriter<byte> _buffer = new();
 
-    /// <summary>Reads one WebSocket message and splits it into the hub messages it holds (empty on close).</summary>
-    private async Task<List<JsonElement>> ReadMessagesAsync(CancellationToken ct)
+    /// <summary>Reads one WebSocket message and splits it into the hub messages it holds (null on close).</summary>
+    private async Task<List<JsonElement>?> ReadMessagesAsync(CancellationToken ct)
     {
         _buffer.Clear();
         while (true)
@@ -162,7 +166,7 @@ public sealed class HubClient : IAsyncDisposable
             var result = await _socket.ReceiveAsync(memory, ct);
             if (result.MessageType == WebSocketMessageType.Close)
             {
-                return [];
+                return null;
             }
 
             _buffer.Advance(result.Count);
@@ -177,6 +181,12 @@ public sealed class HubClient : IAsyncDisposable
         while (span.Length > 0)
         {
             var end = span.Span.IndexOf(RecordSeparator);
+            if (RawObserver?.Invoke(span[..end]) == true)
+            {
+                span = span[(end + 1)..];
+                continue;
+            }
+
             using var doc = JsonDocument.Parse(span[..end]);
             list.Add(doc.RootElement.Clone());
             span = span[(end + 1)..];

@@ -86,8 +86,9 @@ public sealed class SyncClient : IAsyncDisposable
                 Latest = timeline;
                 _applied.Add(timeline);
             }
-            else
+            else if (timeline.Seq < Latest.Seq)
             {
+                // Possible across instances (the backplane does not order two servers' sends); ignored, as the README says.
                 StaleDeliveries++;
             }
         }
@@ -137,5 +138,42 @@ public sealed class SyncClient : IAsyncDisposable
 
     public Task WaitForSeqAsync(long seq) => WaitForAsync(c => c.Latest?.Seq >= seq, $"seq {seq}");
 
-    public ValueTask DisposeAsync() => Hub.DisposeAsync();
+    private CancellationTokenSource? _heartbeats;
+
+    /// <summary>Heartbeats as a browser would (tests run with a 2 s presence expiry).</summary>
+    public void StartHeartbeats(TimeSpan? every = null)
+    {
+        StopHeartbeats();
+        var cts = _heartbeats = new CancellationTokenSource();
+        _ = Task.Run(async () =>
+        {
+            while (!cts.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(every ?? TimeSpan.FromMilliseconds(400), cts.Token);
+                    await Hub.InvokeRawAsync("Heartbeat", [null], cts.Token);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException)
+                {
+                    return;
+                }
+            }
+        });
+    }
+
+    public void StopHeartbeats()
+    {
+        _heartbeats?.Cancel();
+        _heartbeats?.Dispose();
+        _heartbeats = null;
+    }
+
+    public static string Json(Timeline? t) => SyncJson.Serialize(t);
+
+    public async ValueTask DisposeAsync()
+    {
+        StopHeartbeats();
+        await Hub.DisposeAsync();
+    }
 }

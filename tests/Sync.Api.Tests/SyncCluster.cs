@@ -99,7 +99,7 @@ public sealed class SyncCluster : IAsyncLifetime
 
     public async Task<Guest> GuestAsync(string name, int instance = 0)
     {
-        var response = await Http.PostAsJsonAsync(new Uri(Urls[instance], "/api/sessions"), new { displayName = name }, SyncJson.Options);
+        var response = await SendAsync(Request(HttpMethod.Post, "/api/sessions", null, new { displayName = name }, instance));
         response.EnsureSuccessStatusCode();
         var session = (await response.Content.ReadFromJsonAsync<SessionResponse>(SyncJson.Options))!;
         return new Guest(session.UserId, name, session.Token);
@@ -121,9 +121,19 @@ public sealed class SyncCluster : IAsyncLifetime
         return request;
     }
 
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) =>
+        Http.SendAsync(request, TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+    public async Task<T> GetAsync<T>(string path, Guest guest, int instance = 0)
+    {
+        var response = await SendAsync(Request(HttpMethod.Get, path, guest, null, instance));
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<T>(SyncJson.Options))!;
+    }
+
     public async Task<Room> CreateRoomAsync(Guest host, string? password = null)
     {
-        var response = await Http.SendAsync(Request(HttpMethod.Post, "/api/rooms", host, new { name = "room of " + host.Name, password }));
+        var response = await SendAsync(Request(HttpMethod.Post, "/api/rooms", host, new { name = "room of " + host.Name, password }));
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<Room>(SyncJson.Options))!;
     }
@@ -141,6 +151,7 @@ public sealed class SyncCluster : IAsyncLifetime
         var member = await ConnectAsync(guest, instance);
         var snapshot = await member.Call<Realtime.Snapshot>("JoinRoom", roomId, password);
         member.Apply(snapshot.Timeline);
+        member.StartHeartbeats();
         return member;
     }
 

@@ -1,0 +1,134 @@
+using Platform.TestSupport;
+using Sync.Api.Realtime;
+
+namespace Sync.Api.Tests;
+
+public sealed class PresenceAndVoiceTests(SyncCluster cluster)
+{
+    [Fact]
+    public async Task SilentConnectionLeavesPresenceAfterExpiryAndClosedOneAtOnce()
+    {
+        var host = await cluster.GuestAsync("host");
+        var quiet = await cluster.GuestAsync("quiet", 1);
+        var gone = await cluster.GuestAsync("gone", 1);
+        var room = await cluster.CreateRoomAsync(host);
+        await using var a = await cluster.JoinAsync(host, room.Id, 0);
+        await using var b = await cluster.JoinAsync(quiet, room.Id, 1);
+        var c = await cluster.JoinAsync(gone, room.Id, 1);
+        await a.WaitForAsync(x => Online(x, quiet.UserId) && Online(x, gone.UserId), "both online");
+
+        b.StopHeartbeats();
+        await a.WaitForAsync(x => !Online(x, quiet.UserId), "silent member expired");
+        Assert.True(Online(a, gone.UserId));
+
+        c.Hub.Abort();
+        await a.WaitForAsync(x => !Online(x, gone.UserId), "closed connection removed");
+        await c.DisposeAsync();
+
+        // A heartbeat from the expired connection brings it back.
+        await b.Call<bool>("Heartbeat", 30);
+        await a.WaitForAsync(x => Online(x, quiet.UserId), "member back after heartbeat");
+    }
+
+    [Fact]
+    public async Task RateLimitIsATypedErrorThatKeepsTheConnection()
+    {
+        var host = await cluster.GuestAsync("host");
+        var room = await cluster.CreateRoomAsync(host);
+        await using var a = await cluster.JoinAsync(host, room.Id, 0);
+        await using var b = await cluster.JoinAsync(host, room.Id, 1);
+
+        // The bucket (burst 5 in tests) is shared by the user's connections on both instances.
+        for (var i = 0; i < 5; i++)
+        {
+            await (i % 2 == 0 ? a : b).Call<bool>("SendReaction", "🎉");
+        }
+
+        var refused = await b.Refused<bool>("SendReaction", "🎉");
+        Assert.Equal(ErrorCodes.RateLimited, refused.Code);
+        Assert.InRange(refused.RetryAfterMs ?? 0, 1, 2000);
+        Assert.True(await b.Hub.InvokeAsync<long>("GetServerTime") > 0);
+        await a.WaitForAsync(x => x.Reactions.Count == 5, "five reactions delivered");
+
+        var ttl = await cluster.Redis.CommandAsync(cluster.Redis.MasterPort, "PTTL", $"sync:rl:{host.UserId:N}:reaction");
+        Assert.InRange((long)ttl!, 1, 10_000);
+    }
+
+    [Fact]
+    public async Task VoiceHasACapA24HourRecordAndAShortHeartbeat()
+    {
+        var room = await cluster.CreateRoomAsync(await cluster.GuestAsync("owner"));
+        var clients = new List<SyncClient>();
+        for (var i = 0; i < 4; i++)
+        {
+            clients.Add(await cluster.JoinAsync(await cluster.GuestAsync($"v{i}", i % 2), room.Id, i % 2));
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            var others = await clients[i].Call<List<VoicePeer>>("JoinVoice");
+            Assert.Equal(i, others.Count);
+        }
+
+        Assert.Equal(ErrorCodes.VoiceFull, (await clients[3].Refused<List<VoicePeer>>("JoinVoice")).Code);
+        var ttl = (long)(await cluster.Redis.CommandAsync(cluster.Redis.MasterPort, "PTTL", $"sync:room:{room.Id}:voice"))!;
+        Assert.InRange(ttl, (long)TimeSpan.FromHours(23).TotalMilliseconds, (long)TimeSpan.FromHours(24).TotalMilliseconds);
+
+        // Peers 0 and 1 keep their voice heartbeat; peer 2 goes silent and drops out, freeing a place.
+        using var cts = new CancellationTokenSource();
+        var beats = Task.Run(async () =>
+        {
+            while (!cts.IsCancellationRequested)
+            {
+                await clients[0].Call<bool>("VoiceHeartbeat");
+                await clients[1].Call<bool>("VoiceHeartbeat");
+                await Task.Delay(300, CancellationToken.None);
+            }
+        }, TestContext.Current.CancellationToken);
+        await clients[3].WaitForAsync(x => x.Voice?.Count == 2, "silent voice peer removed");
+        Assert.Equal(ErrorCodes.NotInVoice, (await clients[2].Refused<bool>("VoiceHeartbeat")).Code);
+        Assert.Equal(2, (await clients[3].Call<List<VoicePeer>>("JoinVoice")).Count);
+        await cts.CancelAsync();
+        await beats.WaitAsync(SyncCluster.Timeout, TestContext.Current.CancellationToken);
+        foreach (var c in clients)
+        {
+            await c.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task WebRtcSignalsAreRelayedOnlyBetweenVoicePeersOfOneRoom()
+    {
+        var room = await cluster.CreateRoomAsync(await cluster.GuestAsync("owner"));
+        var elsewhere = await cluster.CreateRoomAsync(await cluster.GuestAsync("owner2"));
+        await using var a = await cluster.JoinAsync(await cluster.GuestAsync("alice"), room.Id, 0);
+        await using var b = await cluster.JoinAsync(await cluster.GuestAsync("bob", 1), room.Id, 1);
+        await using var listener = await cluster.JoinAsync(await cluster.GuestAsync("listener"), room.Id, 0);
+        await using var x = await cluster.JoinAsync(await cluster.GuestAsync("xavier", 1), elsewhere.Id, 1);
+        await a.Call<List<VoicePeer>>("JoinVoice");
+        var bobSees = await b.Call<List<VoicePeer>>("JoinVoice");
+        var alicePeer = Assert.Single(bobSees).PeerId;
+        await x.Call<List<VoicePeer>>("JoinVoice");
+        await a.WaitForAsync(c => c.Voice?.Count == 2, "bob in voice");
+        var bobPeer = a.Voice!.Single(p => p.UserId == b.Guest.UserId).PeerId;
+        var xavierPeer = x.Voice!.Single().PeerId;
+
+        await b.Call<bool>("SendSignal", alicePeer, "offer", "{\"sdp\":\"v=0\"}");
+        await a.WaitForAsync(c => c.Signals.Count == 1, "offer relayed across instances");
+        Assert.True(a.Signals.TryPeek(out var offer));
+        Assert.Equal(("offer", bobPeer, b.Guest.UserId), (offer.Kind, offer.FromPeerId, offer.FromUserId));
+        await a.Call<bool>("SendSignal", bobPeer, "answer", "{\"sdp\":\"v=0\"}");
+        await b.WaitForAsync(c => c.Signals.Count == 1, "answer relayed");
+
+        Assert.Equal(ErrorCodes.UnknownPeer, (await a.Refused<bool>("SendSignal", xavierPeer, "offer", "{}")).Code);
+        Assert.Equal(ErrorCodes.UnknownPeer, (await x.Refused<bool>("SendSignal", alicePeer, "offer", "{}")).Code);
+        Assert.Equal(ErrorCodes.NotInVoice, (await listener.Refused<bool>("SendSignal", alicePeer, "ice", "{}")).Code);
+        Assert.Equal(ErrorCodes.InvalidArgument, (await a.Refused<bool>("SendSignal", bobPeer, "hack", "{}")).Code);
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        Assert.Empty(x.Signals);
+        Assert.Single(a.Signals);
+        Assert.Empty(listener.Signals);
+    }
+
+    private static bool Online(SyncClient client, Guid user) => client.Members?.Any(m => m.UserId == user && m.Online) == true;
+}
