@@ -111,3 +111,18 @@ public sealed class FailoverTests(SentinelFixture fixture)
         await topology.WaitUntilStableAsync(newMaster).Within(Waits.Long);
     }
 }
+
+[Collection("failover")]
+public sealed class RoleErrorTests(SentinelFixture fixture)
+{
+    [Fact]
+    public async Task WriteToAReplicaFailsAsAConnectionErrorCarryingTheServersReadOnlyReply()
+    {
+        var replica = fixture.Topology.DataNodes.First(n => n.Port != fixture.Topology.MasterPort);
+        await using var mux = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{replica.Port},password={fixture.Topology.Password}").Within();
+        var error = await Assert.ThrowsAsync<RedisConnectionException>(() => mux.GetDatabase().StringSetAsync("role:" + Guid.NewGuid(), "x")).Within();
+        Assert.Equal(ConnectionFailureType.MasterChanged, error.FailureType);
+        var reply = Assert.IsType<RedisServerException>(error.InnerException);
+        Assert.StartsWith("READONLY", reply.Message, StringComparison.Ordinal);
+    }
+}

@@ -69,6 +69,7 @@ internal sealed class PendingMessage<T> : TaskCompletionSource<T>, IPendingMessa
             if (e is RedisServerException se)
             {
                 OnServerError?.Invoke(se);
+                e = RoleError.Classify(se);
             }
 
             if (TrySetException(e))
@@ -112,4 +113,23 @@ internal sealed class PendingMessage<T> : TaskCompletionSource<T>, IPendingMessa
             _activity = null;
         }
     }
+}
+
+/// <summary>
+/// Replies that mean "this server cannot take the command now because of its role" rather than "the command is wrong":
+/// a demoted master (READONLY), a replica that lost its master (MASTERDOWN) or one still loading its data (LOADING).
+/// The command was not executed, and during a failover they are as transient as a dropped socket, so they surface as
+/// <see cref="RedisConnectionException"/> (the server's reply is the inner exception) and callers' retry and 503 paths
+/// handle them like any other outage instead of reporting a bug.
+/// </summary>
+internal static class RoleError
+{
+    public static Exception Classify(RedisServerException error) =>
+        error.Message.StartsWith("READONLY", StringComparison.Ordinal) ||
+        error.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal) ||
+        error.Message.StartsWith("LOADING", StringComparison.Ordinal)
+            ? new RedisConnectionException(ConnectionFailureType.MasterChanged,
+                $"The server refused the command because of its role ({error.Message}); it was not executed. " +
+                "A failover is under way: retry once the client has followed the new master.", error)
+            : error;
 }
