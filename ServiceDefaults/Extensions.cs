@@ -28,6 +28,7 @@ public static class Extensions
 
         builder.Services.AddProblemDetails();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, DefaultsStartupFilter>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Diagnostics.IDeveloperPageExceptionFilter, ExceptionHandlersFirst>());
         builder.Services.Configure<HostOptions>(options =>
             options.ShutdownTimeout = builder.Configuration.GetValue("ShutdownTimeout", TimeSpan.FromSeconds(15)));
 

@@ -78,4 +78,32 @@ public sealed class HealthEndpointTests
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.DoesNotContain("secret detail", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("Development")]
+    [InlineData("Production")]
+    public async Task ApplicationExceptionHandlersDecideTheStatusInEveryEnvironment(string environment)
+    {
+        await using var host = await TestHost.StartAsync(
+            b => b.Services.AddExceptionHandler<TimeoutAs503>(),
+            map: app => app.MapGet("/slow", string () => throw new TimeoutException("backend")),
+            environment: environment);
+        var response = await Http.GetAsync(new Uri(host.Address, "/slow"), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    private sealed class TimeoutAs503(Microsoft.AspNetCore.Http.IProblemDetailsService problems) : Microsoft.AspNetCore.Diagnostics.IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(Microsoft.AspNetCore.Http.HttpContext context, Exception exception, CancellationToken cancellationToken)
+        {
+            if (exception is not TimeoutException)
+            {
+                return false;
+            }
+
+            context.Response.StatusCode = 503;
+            return await problems.TryWriteAsync(new() { HttpContext = context, ProblemDetails = { Status = 503, Title = "Try again" } });
+        }
+    }
 }
