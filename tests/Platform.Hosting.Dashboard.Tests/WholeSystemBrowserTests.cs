@@ -75,7 +75,7 @@ public sealed class WholeSystemBrowserTests
             await Expect(row.Locator("[data-testid=health]")).ToHaveTextAsync("Healthy", Long);
         }
 
-        await Expect(page.Locator("tr[data-resource]")).ToHaveCountAsync(snapshots.Count);
+        await Expect(page.Locator("tr[data-resource]")).ToHaveCountAsync(snapshots.Count, new() { Timeout = 30_000 });
         Assert.Contains(snapshots, s => s.Name == "web");
         await ShotAsync(page, "system-resources");
 
@@ -93,12 +93,12 @@ public sealed class WholeSystemBrowserTests
         await page.GotoAsync(dashboard.FrontendUrl + "#/traces");
         var trace = page.Locator($"tr[data-trace='{traceId}']");
         await Expect(trace).ToContainTextAsync("bets-api", LongContains);
-        await Expect(trace).ToContainTextAsync("web");
+        await Expect(trace).ToContainTextAsync("web", LongContains);
         await ShotAsync(page, "system-traces");
         await trace.ClickAsync();
-        await Expect(page.Locator("#waterfall .span-row[data-service='web']").First).ToBeVisibleAsync();
-        await Expect(page.Locator("#waterfall .span-row[data-service='bets-api']").First).ToBeVisibleAsync();
-        await Expect(page.Locator("#waterfall .span-row[data-service='bets-api']", new() { HasText = "GET /grid" })).ToHaveCountAsync(1);
+        await Expect(page.Locator("#waterfall .span-row[data-service='web']").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Expect(page.Locator("#waterfall .span-row[data-service='bets-api']").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Expect(page.Locator("#waterfall .span-row[data-service='bets-api']", new() { HasText = "GET /grid" })).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         await ShotAsync(page, "system-trace-waterfall");
 
         // Structured logs from the services, filtered by resource, level and text.
@@ -110,7 +110,7 @@ public sealed class WholeSystemBrowserTests
         Assert.All(await rows.AllInnerTextsAsync(), r => Assert.Contains("bets-api", r, StringComparison.Ordinal));
         await ShotAsync(page, "system-logs-filtered");
         await page.Locator("#log-level").SelectOptionAsync("warning");
-        await Expect(rows).ToHaveCountAsync(0);
+        await Expect(rows).ToHaveCountAsync(0, new() { Timeout = 30_000 });
 
         Assert.Empty(errors);
     }
