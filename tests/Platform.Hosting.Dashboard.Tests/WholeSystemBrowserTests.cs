@@ -95,7 +95,8 @@ public sealed class WholeSystemBrowserTests
         await Expect(trace).ToContainTextAsync("bets-api", LongContains);
         await Expect(trace).ToContainTextAsync("web", LongContains);
         await ShotAsync(page, "system-traces");
-        await trace.ClickAsync();
+        // The list re-renders on every live update, so open the row's own link rather than chase a moving row.
+        await page.GotoAsync(dashboard.FrontendUrl + "#/traces/" + traceId);
         await Expect(page.Locator("#waterfall .span-row[data-service='web']").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Expect(page.Locator("#waterfall .span-row[data-service='bets-api']").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Expect(page.Locator("#waterfall .span-row[data-service='bets-api']", new() { HasText = "GET /grid" })).ToHaveCountAsync(1, new() { Timeout = 30_000 });

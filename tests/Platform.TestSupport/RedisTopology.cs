@@ -56,6 +56,22 @@ public sealed partial class RedisTopology : IAsyncDisposable
 
     public static async Task<RedisTopology> StartAsync(RedisTopologyOptions? options = null, CancellationToken ct = default)
     {
+        // A free port is found by binding and releasing it, so another process can take it before our server binds:
+        // start again on fresh ports when that happens rather than fail a whole test collection.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(options, ct).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("Address already in use", StringComparison.Ordinal))
+            {
+            }
+        }
+    }
+
+    private static async Task<RedisTopology> StartOnceAsync(RedisTopologyOptions? options, CancellationToken ct)
+    {
         options ??= new RedisTopologyOptions();
         var folder = Path.Combine(Path.GetTempPath(), "platform-redis-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Path.Combine(folder, "pids"));
