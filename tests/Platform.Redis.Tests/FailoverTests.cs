@@ -30,6 +30,8 @@ public sealed class FailoverTests(SentinelFixture fixture)
         var script = new RedisScript("return redis.call('INCR', KEYS[1])");
         var scriptKey = "fo:script:" + Guid.NewGuid();
         Assert.Equal(1, (long)await db.ScriptEvaluateAsync(script, [scriptKey]).Within());
+        // Replication is asynchronous: without the replica's acknowledgement this write may be lost in the failover.
+        Assert.Equal(1, await db.WaitAsync(1, TimeSpan.FromSeconds(5)).Within());
 
         var channel = RedisChannel.Literal("fo:" + Guid.NewGuid());
         var messages = System.Threading.Channels.Channel.CreateUnbounded<string>();
