@@ -47,62 +47,72 @@ public sealed class BetStore(BetsDatabase db, TimeProvider time)
 
     private sealed record IdempotencyRow(string Fingerprint, long Status, string ContentType, string Body);
 
-    private sealed record LimitsRow(long Balance, long? DailyLimit, long? ExcludedUntil);
-
     public static string CellKey(int band, long windowStart) => string.Create(CultureInfo.InvariantCulture, $"{band}@{windowStart}");
 
     /// <summary>
     /// Debits the stake and records the bet, all or nothing. Limits and exposure are checked under the write lock, so
     /// they hold across concurrent requests and instances. With an idempotency key the response is stored in the
     /// same transaction: a committed bet always has its stored response, and a replay never debits twice.
+    /// Runs on the writer's connection with its cached statements (the writer is the serial part of placement).
     /// </summary>
     public Task<PlaceOutcome> PlaceAsync(
         string wallet, long stake, GridCell cell, decimal spot, GridOptions options, IdempotencyRecord? key,
         Func<PlaceOutcome, StoredResponse> render, CancellationToken ct = default) =>
-        db.WriteAsync(async (c, tx) =>
-        {
-            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            if (key is not null)
-            {
-                var s = await c.QuerySingleOrDefaultAsync<IdempotencyRow>(
-                    "SELECT fingerprint AS Fingerprint, status_code AS Status, content_type AS ContentType, body AS Body FROM idempotency WHERE wallet = @wallet AND key = @k",
-                    new { wallet, k = key.Key }, tx).ConfigureAwait(false);
-                if (s is not null)
-                {
-                    return s.Fingerprint == key.Fingerprint
-                        ? new PlaceOutcome.Replayed((int)s.Status, s.ContentType, s.Body)
-                        : new PlaceOutcome.KeyReusedWithOtherBody();
-                }
-            }
+        db.WriteAsync((_, tx) => Task.FromResult(Place(tx, wallet, stake, cell, spot, options, key, render)), ct);
 
-            var outcome = await PlaceInTransactionAsync(c, tx, wallet, stake, cell, spot, options, now).ConfigureAwait(false);
-            if (key is not null)
-            {
-                var response = render(outcome);
-                await c.ExecuteAsync(
-                    "INSERT INTO idempotency (wallet, key, fingerprint, status_code, content_type, body, created_at) VALUES (@wallet, @k, @f, @s, @ct, @b, @now)",
-                    new { wallet, k = key.Key, f = key.Fingerprint, s = response.Status, ct = response.ContentType, b = response.Body, now }, tx).ConfigureAwait(false);
-            }
-            return outcome;
-        }, ct);
-
-    private static async Task<PlaceOutcome> PlaceInTransactionAsync(
-        SqliteConnection c, SqliteTransaction tx, string wallet, long stake, GridCell cell, decimal spot, GridOptions options, long now)
+    private PlaceOutcome Place(
+        SqliteTransaction tx, string wallet, long stake, GridCell cell, decimal spot, GridOptions options, IdempotencyRecord? key,
+        Func<PlaceOutcome, StoredResponse> render)
     {
-        var state = await c.QuerySingleOrDefaultAsync<LimitsRow>(
-            "SELECT balance AS Balance, daily_limit AS DailyLimit, excluded_until AS ExcludedUntil FROM wallets WHERE wallet = @wallet",
-            new { wallet }, tx).ConfigureAwait(false) ?? new LimitsRow(0, null, null);
-        if (state.ExcludedUntil is { } until && until > now)
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (key is not null && ReadStored(db.Statement(tx, SelectIdempotency), wallet, key) is { } earlier) return earlier;
+
+        var outcome = PlaceInTransaction(tx, wallet, stake, cell, spot, options, now);
+        if (key is not null)
+        {
+            var response = render(outcome);
+            db.Statement(tx, "INSERT INTO idempotency (wallet, key, fingerprint, status_code, content_type, body, created_at) VALUES (@wallet, @k, @f, @s, @ct, @b, @now)")
+                .With("@wallet", wallet).With("@k", key.Key).With("@f", key.Fingerprint).With("@s", response.Status)
+                .With("@ct", response.ContentType).With("@b", response.Body).With("@now", now).ExecuteNonQuery();
+        }
+        return outcome;
+    }
+
+    private const string SelectIdempotency = "SELECT fingerprint, status_code, content_type, body FROM idempotency WHERE wallet = @wallet AND key = @k";
+
+    private static PlaceOutcome? ReadStored(SqliteCommand command, string wallet, IdempotencyRecord key)
+    {
+        using var r = command.With("@wallet", wallet).With("@k", key.Key).ExecuteReader();
+        if (!r.Read()) return null;
+        return r.GetString(0) == key.Fingerprint
+            ? new PlaceOutcome.Replayed(r.GetInt32(1), r.GetString(2), r.GetString(3))
+            : new PlaceOutcome.KeyReusedWithOtherBody();
+    }
+
+    private PlaceOutcome PlaceInTransaction(
+        SqliteTransaction tx, string wallet, long stake, GridCell cell, decimal spot, GridOptions options, long now)
+    {
+        long balanceBefore = 0;
+        long? dailyLimit = null, excludedUntil = null;
+        using (var r = db.Statement(tx, "SELECT balance, daily_limit, excluded_until FROM wallets WHERE wallet = @wallet").With("@wallet", wallet).ExecuteReader())
+        {
+            if (r.Read())
+            {
+                balanceBefore = r.GetInt64(0);
+                dailyLimit = r.IsDBNull(1) ? null : r.GetInt64(1);
+                excludedUntil = r.IsDBNull(2) ? null : r.GetInt64(2);
+            }
+        }
+        if (excludedUntil is { } until && until > now)
         {
             var at = DateTimeOffset.FromUnixTimeMilliseconds(until).ToString("O", CultureInfo.InvariantCulture);
             return new PlaceOutcome.Rejected(403, Problems.SelfExcluded, "Self-excluded", $"This wallet is self-excluded from betting until {at}.");
         }
-        if (state.DailyLimit is { } limit)
+        if (dailyLimit is { } limit)
         {
             var dayStart = now - now % 86_400_000;
-            var today = await c.ExecuteScalarAsync<long>(
-                "SELECT COALESCE(SUM(stake), 0) FROM bets WHERE wallet = @wallet AND created_at >= @dayStart",
-                new { wallet, dayStart }, tx).ConfigureAwait(false);
+            var today = db.Statement(tx, "SELECT COALESCE(SUM(stake), 0) FROM bets WHERE wallet = @wallet AND created_at >= @dayStart")
+                .With("@wallet", wallet).With("@dayStart", dayStart).ScalarOrNull() ?? 0;
             if (today + stake > limit)
             {
                 return new PlaceOutcome.Rejected(422, Problems.DailyLimit, "Daily limit reached",
@@ -113,37 +123,40 @@ public sealed class BetStore(BetsDatabase db, TimeProvider time)
         var multiplierBp = (long)(cell.Multiplier * 10_000m);
         var payout = stake * multiplierBp / 10_000;
         var cellKey = CellKey(cell.Band, cell.WindowStart);
-        if (state.Balance < stake)
+        if (balanceBefore < stake)
         {
-            return new PlaceOutcome.Rejected(422, Problems.InsufficientBalance, "Insufficient balance", $"The stake is {stake} but the balance is {state.Balance}.");
+            return new PlaceOutcome.Rejected(422, Problems.InsufficientBalance, "Insufficient balance", $"The stake is {stake} but the balance is {balanceBefore}.");
         }
-        // Conditional like the debit: the cell's exposure only grows while it stays under the cap.
-        await c.ExecuteAsync("INSERT INTO cell_exposure (cell, exposure) VALUES (@cellKey, 0) ON CONFLICT(cell) DO NOTHING", new { cellKey }, tx).ConfigureAwait(false);
-        var added = await c.QuerySingleOrDefaultAsync<long?>(
-            "UPDATE cell_exposure SET exposure = exposure + @extra WHERE cell = @cellKey AND exposure + @extra <= @cap RETURNING exposure",
-            new { cellKey, extra = payout - stake, cap = options.MaxCellExposure }, tx).ConfigureAwait(false);
+        // Conditional like the debit: the cell's exposure only grows while it stays under the cap (one upsert: a new
+        // cell starts at this bet's exposure if that fits, an existing one grows only if the sum fits; no row = full).
+        var added = db.Statement(tx, """
+            INSERT INTO cell_exposure (cell, exposure) SELECT @cellKey, @extra WHERE @extra <= @cap
+            ON CONFLICT(cell) DO UPDATE SET exposure = exposure + excluded.exposure WHERE exposure + excluded.exposure <= @cap
+            RETURNING exposure
+            """).With("@cellKey", cellKey).With("@extra", payout - stake).With("@cap", options.MaxCellExposure).ScalarOrNull();
         if (added is null)
         {
-            var exposure = await c.ExecuteScalarAsync<long>("SELECT exposure FROM cell_exposure WHERE cell = @cellKey", new { cellKey }, tx).ConfigureAwait(false);
+            var exposure = db.Statement(tx, "SELECT exposure FROM cell_exposure WHERE cell = @cellKey").With("@cellKey", cellKey).ScalarOrNull() ?? 0;
             return new PlaceOutcome.Rejected(422, Problems.ExposureCap, "Cell is full",
                 $"This cell has reached its exposure cap; at most {Math.Max(0, options.MaxCellExposure - exposure)} more can be paid out on it.");
         }
 
         var id = Guid.CreateVersion7().ToString("N");
-        var balance = await WalletLedger.TryDebitAsync(c, tx, wallet, stake, "stake", id, now).ConfigureAwait(false);
+        var balance = WalletLedger.TryDebit(db, tx, wallet, stake, "stake", id, now);
         // The conditional debit is the guard: if it did not change exactly one row, nothing of this bet may commit.
         if (balance is null) throw new InvalidOperationException("the debit changed no row although the balance was checked under the same lock");
         var inv = CultureInfo.InvariantCulture;
-        var row = new BetRow(id, wallet, cell.Band, cell.PriceLow.ToString(inv), cell.PriceHigh.ToString(inv), cell.WindowStart, cell.WindowEnd,
-            stake, multiplierBp, payout, cell.Probability, spot.ToString(inv), "open", null, null, now, null);
-        await c.ExecuteAsync("""
+        var bet = new BetDto(id, wallet, cell.Band, cell.PriceLow, cell.PriceHigh, cell.WindowStart, cell.WindowEnd, stake,
+            multiplierBp / 10_000m, payout, cell.Probability, spot, "open", null, null, now, null);
+        db.Statement(tx, """
             INSERT INTO bets (id, wallet, cell, band_index, price_low, price_high, window_start, window_end, stake, multiplier_bp,
                               potential_payout, probability, price_at_placement, status, created_at)
-            VALUES (@Id, @Wallet, @cellKey, @Band, @PriceLow, @PriceHigh, @WindowStart, @WindowEnd, @Stake, @MultiplierBp,
-                    @PotentialPayout, @Probability, @PriceAtPlacement, 'open', @CreatedAt)
-            """, new { row.Id, row.Wallet, cellKey, row.Band, row.PriceLow, row.PriceHigh, row.WindowStart, row.WindowEnd, row.Stake,
-                row.MultiplierBp, row.PotentialPayout, row.Probability, row.PriceAtPlacement, row.CreatedAt }, tx).ConfigureAwait(false);
-        return new PlaceOutcome.Placed(row.ToDto(), balance.Value);
+            VALUES (@id, @wallet, @cell, @band, @low, @high, @start, @end, @stake, @multiplierBp, @payout, @probability, @spot, 'open', @now)
+            """).With("@id", id).With("@wallet", wallet).With("@cell", cellKey).With("@band", cell.Band)
+            .With("@low", cell.PriceLow.ToString(inv)).With("@high", cell.PriceHigh.ToString(inv)).With("@start", cell.WindowStart)
+            .With("@end", cell.WindowEnd).With("@stake", stake).With("@multiplierBp", multiplierBp).With("@payout", payout)
+            .With("@probability", cell.Probability).With("@spot", spot.ToString(inv)).With("@now", now).ExecuteNonQuery();
+        return new PlaceOutcome.Placed(bet, balance.Value);
     }
 
     /// <summary>The stored outcome for a key, read without the write lock (placement checks again under it).</summary>

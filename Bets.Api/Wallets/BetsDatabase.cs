@@ -67,49 +67,89 @@ public sealed class BetsDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// A command on the writer's own connection whose compiled statement is kept and reused across units and batches
+    /// (no re-parse per execution). Only for work running inside <see cref="WriteAsync{T}"/>, which is single-threaded.
+    /// </summary>
+    internal SqliteCommand Statement(SqliteTransaction tx, string sql)
+    {
+        if (_writerConnection is null || !ReferenceEquals(tx.Connection, _writerConnection))
+        {
+            throw new InvalidOperationException("cached statements belong to the writer connection; use them inside WriteAsync only");
+        }
+        if (!_statements.TryGetValue(sql, out var command))
+        {
+            command = _writerConnection.CreateCommand();
+            command.CommandText = sql;
+            _statements.Add(sql, command);
+        }
+        command.Transaction = tx;
+        return command;
+    }
+
     private async Task WriterLoopAsync()
     {
         var batch = new List<IWorkUnit>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        try
         {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var unit)) batch.Add(unit);
-            try
+            while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                await using var connection = await OpenAsync().ConfigureAwait(false);
-                // Microsoft.Data.Sqlite issues BEGIN IMMEDIATE for a Serializable, non-deferred transaction (the default
-                // for Serializable): the write lock is taken here, not at the first write, so no lock upgrade can deadlock.
-                await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable).ConfigureAwait(false);
-                foreach (var unit in batch)
+                batch.Clear();
+                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var unit)) batch.Add(unit);
+                try
                 {
-                    await tx.SaveAsync("unit").ConfigureAwait(false);
-                    try
+                    // One connection for the writer's lifetime, so its cached statements stay compiled.
+                    var connection = _writerConnection ??= await OpenAsync().ConfigureAwait(false);
+                    // Microsoft.Data.Sqlite issues BEGIN IMMEDIATE for a Serializable, non-deferred transaction (the default
+                    // for Serializable): the write lock is taken here, not at the first write, so no lock upgrade can deadlock.
+                    await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable).ConfigureAwait(false);
+                    foreach (var unit in batch)
                     {
-                        await unit.RunAsync(connection, tx).ConfigureAwait(false);
-                        await tx.ReleaseAsync("unit").ConfigureAwait(false);
+                        await Statement(tx, "SAVEPOINT unit").ExecuteNonQueryAsync().ConfigureAwait(false);
+                        try
+                        {
+                            await unit.RunAsync(connection, tx).ConfigureAwait(false);
+                            await Statement(tx, "RELEASE unit").ExecuteNonQueryAsync().ConfigureAwait(false);
+                        }
+                        catch (Exception e) when (e is not SqliteException { SqliteErrorCode: 5 or 6 or 10 or 13 })
+                        {
+                            await Statement(tx, "ROLLBACK TO unit").ExecuteNonQueryAsync().ConfigureAwait(false);
+                            await Statement(tx, "RELEASE unit").ExecuteNonQueryAsync().ConfigureAwait(false);
+                            unit.Failed = e;
+                        }
                     }
-                    catch (Exception e) when (e is not SqliteException { SqliteErrorCode: 5 or 6 or 10 or 13 })
-                    {
-                        await tx.RollbackAsync("unit").ConfigureAwait(false);
-                        await tx.ReleaseAsync("unit").ConfigureAwait(false);
-                        unit.Failed = e;
-                    }
+                    await tx.CommitAsync().ConfigureAwait(false);
+                    foreach (var unit in batch) unit.Publish();
                 }
-                await tx.CommitAsync().ConfigureAwait(false);
-                foreach (var unit in batch) unit.Publish();
-            }
-            catch (Exception e)
-            {
-                // BEGIN or COMMIT failed (busy, I/O, disk full): nothing of the batch was kept.
-                foreach (var unit in batch) unit.Fail(e);
+                catch (Exception e)
+                {
+                    // BEGIN or COMMIT failed (busy, I/O, disk full): nothing of the batch was kept. Start the next batch
+                    // on a fresh connection rather than trust one whose transaction state is unknown.
+                    CloseWriterConnection();
+                    foreach (var unit in batch) unit.Fail(e);
+                }
             }
         }
+        finally
+        {
+            CloseWriterConnection();
+        }
+    }
+
+    private void CloseWriterConnection()
+    {
+        foreach (var command in _statements.Values) command.Dispose();
+        _statements.Clear();
+        _writerConnection?.Dispose();
+        _writerConnection = null;
     }
 
     private const int MaxBatch = 128;
     private readonly System.Threading.Channels.Channel<IWorkUnit> _queue =
         System.Threading.Channels.Channel.CreateUnbounded<IWorkUnit>(new() { SingleReader = true });
     private Task? _writer;
+    private SqliteConnection? _writerConnection; // touched by the writer loop only
+    private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
 
     private interface IWorkUnit
     {
@@ -133,7 +173,12 @@ public sealed class BetsDatabase : IDisposable
         public void Fail(Exception e) => Completion.TrySetException(e);
     }
 
-    public void Dispose() => _queue.Writer.TryComplete();
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        // Let queued units finish and the writer close its connection, so the file is released when Dispose returns.
+        _writer?.Wait(TimeSpan.FromSeconds(10));
+    }
 
     public async Task MigrateAsync(CancellationToken ct = default)
     {
@@ -205,4 +250,20 @@ public sealed class BetsDatabase : IDisposable
             PRIMARY KEY (wallet, key)
         );
         """;
+}
+
+internal static class SqliteCommandExtensions
+{
+    /// <summary>Sets a parameter of a reused command (added on first use, its value replaced after).</summary>
+    public static SqliteCommand With(this SqliteCommand command, string name, object? value)
+    {
+        var parameters = command.Parameters;
+        var index = parameters.IndexOf(name);
+        if (index < 0) parameters.AddWithValue(name, value ?? DBNull.Value);
+        else parameters[index].Value = value ?? DBNull.Value;
+        return command;
+    }
+
+    /// <summary>The first column of the first row, or null when there is no row (RETURNING that matched nothing).</summary>
+    public static long? ScalarOrNull(this SqliteCommand command) => command.ExecuteScalar() is long value ? value : null;
 }

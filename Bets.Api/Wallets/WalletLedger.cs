@@ -62,15 +62,14 @@ public sealed class WalletLedger(BetsDatabase db, TimeProvider time)
     /// Debits only if the balance covers it: the conditional UPDATE must change exactly one row, so two concurrent
     /// debits can never both pass a stale balance check. Returns the new balance, or null when it did not cover.
     /// </summary>
-    internal static async Task<long?> TryDebitAsync(SqliteConnection c, SqliteTransaction tx, string wallet, long amount, string kind, string betId, long now)
+    internal static long? TryDebit(BetsDatabase db, SqliteTransaction tx, string wallet, long amount, string kind, string betId, long now)
     {
-        var balance = await c.QuerySingleOrDefaultAsync<long?>(
-            "UPDATE wallets SET balance = balance - @amount WHERE wallet = @wallet AND balance >= @amount RETURNING balance",
-            new { wallet, amount }, tx).ConfigureAwait(false);
+        var balance = db.Statement(tx, "UPDATE wallets SET balance = balance - @amount WHERE wallet = @wallet AND balance >= @amount RETURNING balance")
+            .With("@amount", amount).With("@wallet", wallet).ScalarOrNull();
         if (balance is null) return null;
-        await c.ExecuteAsync(
-            "INSERT INTO ledger (wallet, amount, kind, bet_id, balance_after, created_at) VALUES (@wallet, @negative, @kind, @betId, @balance, @now)",
-            new { wallet, negative = -amount, kind, betId, balance, now }, tx).ConfigureAwait(false);
+        db.Statement(tx, "INSERT INTO ledger (wallet, amount, kind, bet_id, balance_after, created_at) VALUES (@wallet, @negative, @kind, @betId, @balance, @now)")
+            .With("@wallet", wallet).With("@negative", -amount).With("@kind", kind).With("@betId", betId).With("@balance", balance).With("@now", now)
+            .ExecuteNonQuery();
         return balance;
     }
 
