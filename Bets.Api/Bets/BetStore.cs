@@ -45,8 +45,6 @@ public sealed class BetStore(BetsDatabase db, TimeProvider time)
         private static decimal Dec(string s) => decimal.Parse(s, NumberStyles.Number, CultureInfo.InvariantCulture);
     }
 
-    private sealed record IdempotencyRow(string Fingerprint, long Status, string ContentType, string Body);
-
     public static string CellKey(int band, long windowStart) => string.Create(CultureInfo.InvariantCulture, $"{band}@{windowStart}");
 
     /// <summary>
@@ -160,15 +158,8 @@ public sealed class BetStore(BetsDatabase db, TimeProvider time)
     }
 
     /// <summary>The stored outcome for a key, read without the write lock (placement checks again under it).</summary>
-    public async Task<PlaceOutcome?> FindStoredAsync(string wallet, IdempotencyRecord key, CancellationToken ct = default)
-    {
-        await using var c = await db.OpenAsync(ct).ConfigureAwait(false);
-        var s = await c.QuerySingleOrDefaultAsync<IdempotencyRow>(
-            "SELECT fingerprint AS Fingerprint, status_code AS Status, content_type AS ContentType, body AS Body FROM idempotency WHERE wallet = @wallet AND key = @k",
-            new { wallet, k = key.Key }).ConfigureAwait(false);
-        if (s is null) return null;
-        return s.Fingerprint == key.Fingerprint ? new PlaceOutcome.Replayed((int)s.Status, s.ContentType, s.Body) : new PlaceOutcome.KeyReusedWithOtherBody();
-    }
+    public Task<PlaceOutcome?> FindStoredAsync(string wallet, IdempotencyRecord key, CancellationToken ct = default) =>
+        db.ReadAsync(SelectIdempotency, command => ReadStored(command, wallet, key), ct);
 
     public async Task<IReadOnlyList<BetDto>> ListAsync(string wallet, string? status, int limit, CancellationToken ct = default)
     {

@@ -63,7 +63,11 @@ public sealed class BetsDatabase : IDisposable
         if (_writer is not null) return;
         lock (_queue)
         {
-            _writer ??= Task.Run(WriterLoopAsync);
+            if (_writer is null)
+            {
+                _checkpointer = Task.Run(CheckpointLoopAsync);
+                _writer = Task.Run(WriterLoopAsync);
+            }
         }
     }
 
@@ -99,7 +103,7 @@ public sealed class BetsDatabase : IDisposable
                 try
                 {
                     // One connection for the writer's lifetime, so its cached statements stay compiled.
-                    var connection = _writerConnection ??= await OpenAsync().ConfigureAwait(false);
+                    var connection = _writerConnection ??= await OpenWriterAsync().ConfigureAwait(false);
                     // Microsoft.Data.Sqlite issues BEGIN IMMEDIATE for a Serializable, non-deferred transaction (the default
                     // for Serializable): the write lock is taken here, not at the first write, so no lock upgrade can deadlock.
                     await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable).ConfigureAwait(false);
@@ -119,6 +123,7 @@ public sealed class BetsDatabase : IDisposable
                         }
                     }
                     await tx.CommitAsync().ConfigureAwait(false);
+                    Volatile.Write(ref _uncheckpointed, 1);
                     foreach (var unit in batch) unit.Publish();
                 }
                 catch (Exception e)
@@ -136,6 +141,98 @@ public sealed class BetsDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs one read on a kept reader connection with its compiled statement for <paramref name="sql"/> (hot-path reads
+    /// such as the idempotency pre-check). <paramref name="read"/> must dispose any reader it opens: an idle reader
+    /// connection then holds no snapshot and never holds back a checkpoint.
+    /// </summary>
+    internal async Task<T> ReadAsync<T>(string sql, Func<SqliteCommand, T> read, CancellationToken ct = default)
+    {
+        if (!_readers.TryTake(out var reader)) reader = new KeptReader(await OpenAsync(ct).ConfigureAwait(false));
+        var healthy = false;
+        try
+        {
+            var result = read(reader.Statement(sql));
+            healthy = true;
+            return result;
+        }
+        finally
+        {
+            if (healthy && _readers.Count < MaxKeptReaders && !_stopping.IsCancellationRequested) _readers.Add(reader);
+            else reader.Dispose();
+            // Dispose may have drained the pool between the check and the Add.
+            if (_stopping.IsCancellationRequested) DisposeReaders();
+        }
+    }
+
+    private sealed class KeptReader(SqliteConnection connection) : IDisposable
+    {
+        private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
+
+        public SqliteCommand Statement(string sql)
+        {
+            if (!_statements.TryGetValue(sql, out var command))
+            {
+                command = connection.CreateCommand();
+                command.CommandText = sql;
+                _statements.Add(sql, command);
+            }
+            return command;
+        }
+
+        public void Dispose()
+        {
+            foreach (var command in _statements.Values) command.Dispose();
+            connection.Dispose();
+        }
+    }
+
+    private void DisposeReaders()
+    {
+        while (_readers.TryTake(out var reader)) reader.Dispose();
+    }
+
+    private const int MaxKeptReaders = 16;
+    private readonly System.Collections.Concurrent.ConcurrentBag<KeptReader> _readers = [];
+
+    private async Task<SqliteConnection> OpenWriterAsync()
+    {
+        var connection = await OpenAsync().ConfigureAwait(false);
+        // The checkpoint (copying the WAL back into the database, with fsyncs) runs on its own connection in
+        // CheckpointLoopAsync, not inside the writer's COMMIT where it stalled every queued placement.
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_autocheckpoint = 0";
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        return connection;
+    }
+
+    /// <summary>PASSIVE checkpoints (they never block the writer or readers) while there are new commits.</summary>
+    private async Task CheckpointLoopAsync()
+    {
+        using var timer = new PeriodicTimer(CheckpointInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                if (Interlocked.Exchange(ref _uncheckpointed, 0) == 0) continue;
+                try
+                {
+                    await using var connection = await OpenAsync(_stopping.Token).ConfigureAwait(false);
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+                    await command.ExecuteNonQueryAsync(_stopping.Token).ConfigureAwait(false);
+                }
+                catch (SqliteException)
+                {
+                    Volatile.Write(ref _uncheckpointed, 1); // try again next tick; the WAL only grows meanwhile
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     private void CloseWriterConnection()
     {
         foreach (var command in _statements.Values) command.Dispose();
@@ -148,6 +245,10 @@ public sealed class BetsDatabase : IDisposable
     private readonly System.Threading.Channels.Channel<IWorkUnit> _queue =
         System.Threading.Channels.Channel.CreateUnbounded<IWorkUnit>(new() { SingleReader = true });
     private Task? _writer;
+    private Task? _checkpointer;
+    private int _uncheckpointed;
+    private readonly CancellationTokenSource _stopping = new();
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
     private SqliteConnection? _writerConnection; // touched by the writer loop only
     private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
 
@@ -178,6 +279,10 @@ public sealed class BetsDatabase : IDisposable
         _queue.Writer.TryComplete();
         // Let queued units finish and the writer close its connection, so the file is released when Dispose returns.
         _writer?.Wait(TimeSpan.FromSeconds(10));
+        _stopping.Cancel();
+        _checkpointer?.Wait(TimeSpan.FromSeconds(10));
+        DisposeReaders();
+        _stopping.Dispose();
     }
 
     public async Task MigrateAsync(CancellationToken ct = default)
