@@ -32,6 +32,7 @@ public static class Extensions
         services.AddSingleton<InFlightKeys>();
         services.AddSingleton<BetRateLimiter>();
         services.AddSingleton<SessionStore>();
+        services.AddHostedService(sp => sp.GetRequiredService<SessionStore>());
         services.AddSingleton<SiweVerifier>();
         services.AddSingleton<PriceStreamHub>();
         services.AddSingleton<PriceFeed>();

@@ -16,4 +16,6 @@ public sealed class AuthOptions
     [Range(1, 720)] public int SessionHours { get; set; } = 24;
     /// <summary>Tolerance for clocks when checking Expiration Time and Not Before.</summary>
     [Range(0, 600)] public int ClockSkewSeconds { get; set; } = 30;
+    /// <summary>How long a validated session is trusted in process without reading Redis (0 = always read).</summary>
+    [Range(0, 60)] public int SessionCacheSeconds { get; set; } = 2;
 }

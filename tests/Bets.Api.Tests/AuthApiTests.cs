@@ -36,6 +36,48 @@ public sealed class AuthApiTests(BetsFixture fixture)
     }
 
     [Fact]
+    public async Task LogoutAndANewSignInEndTheOldSessionOnAnInstanceThatHadItCached()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // A cache lifetime far beyond the wait below: only the revocation channel can end the session there in time.
+        await using var other = await BetsHost.StartAsync(fixture.Redis.ConnectionString, fixture.Database,
+            new Dictionary<string, string?> { ["Auth:SessionCacheSeconds"] = "60" }).WaitAsync(Timeout, ct);
+        var key = Signer.RandomKey();
+
+        var (first, _) = await fixture.SignInAsync(fixture.Host, ct, key).WaitAsync(Timeout, ct);
+        using var firstOnOther = OnHost(other, first);
+        Assert.Equal(HttpStatusCode.OK, (await firstOnOther.GetAsync("/balance", ct).WaitAsync(Timeout, ct)).StatusCode);
+        var (second, _) = await fixture.SignInAsync(fixture.Host, ct, key).WaitAsync(Timeout, ct); // replaces the first session
+        await UntilUnauthorizedAsync(firstOnOther, ct);
+
+        using var secondOnOther = OnHost(other, second);
+        Assert.Equal(HttpStatusCode.OK, (await secondOnOther.GetAsync("/balance", ct).WaitAsync(Timeout, ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await second.PostAsync("/auth/logout", null, ct).WaitAsync(Timeout, ct)).StatusCode);
+        await UntilUnauthorizedAsync(secondOnOther, ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await second.GetAsync("/balance", ct).WaitAsync(Timeout, ct)).StatusCode);
+        first.Dispose();
+        second.Dispose();
+
+        static HttpClient OnHost(BetsHost host, HttpClient signedIn)
+        {
+            var client = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromSeconds(30) };
+            client.DefaultRequestHeaders.Authorization = signedIn.DefaultRequestHeaders.Authorization;
+            return client;
+        }
+
+        // The revocation reaches the other instance through pub/sub, so shortly after the response that caused it.
+        static async Task UntilUnauthorizedAsync(HttpClient client, CancellationToken ct)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadline.CancelAfter(TimeSpan.FromSeconds(10));
+            while ((await client.GetAsync("/balance", deadline.Token).WaitAsync(Timeout, ct)).StatusCode != HttpStatusCode.Unauthorized)
+            {
+                await Task.Delay(50, deadline.Token);
+            }
+        }
+    }
+
+    [Fact]
     public async Task BadSignInsAreRefusedWithClearProblemDetails()
     {
         var ct = TestContext.Current.CancellationToken;
