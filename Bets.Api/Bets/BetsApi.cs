@@ -109,10 +109,12 @@ public static class BetsApi
             {
                 return Problem(422, Problems.CellNoValue, "Cell not available", $"This cell cannot be bet on: {cell.Reason}.");
             }
-            var outcome = await store.PlaceAsync(wallet, request.Stake, cell, price.Price, o, record, Render, ct).ConfigureAwait(false);
+            StoredResponse? stored = null;
+            var outcome = await store.PlaceAsync(wallet, request.Stake, cell, price.Price, o, record, placed => stored = Render(placed), ct).ConfigureAwait(false);
             return outcome switch
             {
-                PlaceOutcome.Placed placed => TypedResults.Created($"/bets/{placed.Bet.Id}", new PlaceBetResponse(placed.Bet, placed.Balance)),
+                // The body stored for replays, sent as is: serialized once, and a replay is byte-identical by construction.
+                PlaceOutcome.Placed placed => new CreatedResult($"/bets/{placed.Bet.Id}", stored!),
                 PlaceOutcome.Rejected r => Problem(r.Status, r.Type, r.Title, r.Detail),
                 _ => Respond(outcome),
             };
@@ -166,6 +168,15 @@ public static class BetsApi
         public Task ExecuteAsync(HttpContext httpContext)
         {
             httpContext.Response.Headers["Idempotent-Replayed"] = "true";
+            return Results.Content(stored.Body, stored.ContentType, Encoding.UTF8, stored.Status).ExecuteAsync(httpContext);
+        }
+    }
+
+    private sealed class CreatedResult(string location, StoredResponse stored) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.Location = location;
             return Results.Content(stored.Body, stored.ContentType, Encoding.UTF8, stored.Status).ExecuteAsync(httpContext);
         }
     }
