@@ -1,45 +1,28 @@
-using Bets.Api;
-using Bets.Api.Auth;
 using Bets.Api.Bets;
-using Bets.Api.Grid;
-using Bets.Api.Prices;
-using Bets.Api.Wallets;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
+using Bets.Api.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Bets.Api.Tests;
 
-/// <summary>One Bets.Api instance on real Kestrel (127.0.0.1, random port), composed exactly as Program.cs does.</summary>
+/// <summary>One Bets.Api instance: its real Program.cs on real Kestrel (127.0.0.1, random port), see <see cref="RunningProgram"/>.</summary>
 public sealed class BetsHost : IAsyncDisposable
 {
     public const string Domain = "bets.test";
-    private BetsHost(WebApplication app, Uri address)
+    private readonly RunningProgram _program;
+
+    private BetsHost(RunningProgram program)
     {
-        App = app;
-        Address = address;
-        Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        _program = program;
+        Http = new HttpClient { BaseAddress = program.Address, Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    public WebApplication App { get; }
-    public Uri Address { get; }
+    public Uri Address => _program.Address;
     public HttpClient Http { get; }
-    public T Get<T>() where T : notnull => App.Services.GetRequiredService<T>();
+    public T Get<T>() where T : notnull => _program.Services.GetRequiredService<T>();
 
     public static async Task<BetsHost> StartAsync(
         string redis, string database, IDictionary<string, string?>? settings = null, string environment = "Development", TimeProvider? time = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            EnvironmentName = environment,
-            ApplicationName = typeof(BetsApi).Assembly.GetName().Name,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
         var config = new Dictionary<string, string?>
         {
             ["ConnectionStrings:redis"] = redis,
@@ -54,29 +37,14 @@ public sealed class BetsHost : IAsyncDisposable
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
-        builder.Configuration.AddInMemoryCollection(config);
-        if (time is not null) builder.Services.AddSingleton(time);
-
-        builder.AddServiceDefaults();
-        builder.AddApplicationServices();
-        builder.Services.AddProblemDetails();
-        var app = builder.Build();
-        app.MapDefaultEndpoints();
-        app.MapOpenApi();
-        app.MapAuthApi();
-        app.MapGridApi();
-        app.MapBetsApi();
-        app.MapWalletsApi();
-        app.MapPricesApi();
-        await app.StartAsync().ConfigureAwait(false);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new BetsHost(app, new Uri(address));
+        var program = await RunningProgram.StartAsync(typeof(BetsApi).Assembly, environment, config,
+            services => { if (time is not null) services.AddSingleton(time); }).ConfigureAwait(false);
+        return new BetsHost(program);
     }
 
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        await App.StopAsync().ConfigureAwait(false);
-        await App.DisposeAsync().ConfigureAwait(false);
+        await _program.DisposeAsync().ConfigureAwait(false);
     }
 }
