@@ -65,8 +65,11 @@ public sealed class BetsDatabase : IDisposable
         {
             if (_writer is null)
             {
-                _checkpointer = Task.Run(CheckpointLoopAsync);
-                _writer = Task.Run(WriterLoopAsync);
+                _checkpointer = new Thread(CheckpointLoop) { IsBackground = true, Name = "SQLite checkpoints" };
+                _checkpointer.Start();
+                var writer = new Thread(WriterLoop) { IsBackground = true, Name = "SQLite writer" };
+                writer.Start();
+                _writer = writer;
             }
         }
     }
@@ -91,38 +94,40 @@ public sealed class BetsDatabase : IDisposable
         return command;
     }
 
-    private async Task WriterLoopAsync()
+    // A dedicated thread, not the thread pool: SQLite calls are synchronous and the writer is busy most of the time
+    // under load, and fsyncs block; on a pool thread that starved request processing until the pool grew.
+    private void WriterLoop()
     {
         var batch = new List<IWorkUnit>(MaxBatch);
         try
         {
-            while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+            while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
                 batch.Clear();
                 while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var unit)) batch.Add(unit);
                 try
                 {
                     // One connection for the writer's lifetime, so its cached statements stay compiled.
-                    var connection = _writerConnection ??= await OpenWriterAsync().ConfigureAwait(false);
+                    var connection = _writerConnection ??= OpenWriter();
                     // Microsoft.Data.Sqlite issues BEGIN IMMEDIATE for a Serializable, non-deferred transaction (the default
                     // for Serializable): the write lock is taken here, not at the first write, so no lock upgrade can deadlock.
-                    await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable).ConfigureAwait(false);
+                    using var tx = connection.BeginTransaction(IsolationLevel.Serializable);
                     foreach (var unit in batch)
                     {
-                        await Statement(tx, "SAVEPOINT unit").ExecuteNonQueryAsync().ConfigureAwait(false);
+                        Statement(tx, "SAVEPOINT unit").ExecuteNonQuery();
                         try
                         {
-                            await unit.RunAsync(connection, tx).ConfigureAwait(false);
-                            await Statement(tx, "RELEASE unit").ExecuteNonQueryAsync().ConfigureAwait(false);
+                            unit.RunAsync(connection, tx).GetAwaiter().GetResult();
+                            Statement(tx, "RELEASE unit").ExecuteNonQuery();
                         }
                         catch (Exception e) when (e is not SqliteException { SqliteErrorCode: 5 or 6 or 10 or 13 })
                         {
-                            await Statement(tx, "ROLLBACK TO unit").ExecuteNonQueryAsync().ConfigureAwait(false);
-                            await Statement(tx, "RELEASE unit").ExecuteNonQueryAsync().ConfigureAwait(false);
+                            Statement(tx, "ROLLBACK TO unit").ExecuteNonQuery();
+                            Statement(tx, "RELEASE unit").ExecuteNonQuery();
                             unit.Failed = e;
                         }
                     }
-                    await tx.CommitAsync().ConfigureAwait(false);
+                    tx.Commit();
                     Volatile.Write(ref _uncheckpointed, 1);
                     foreach (var unit in batch) unit.Publish();
                 }
@@ -195,41 +200,34 @@ public sealed class BetsDatabase : IDisposable
     private const int MaxKeptReaders = 16;
     private readonly System.Collections.Concurrent.ConcurrentBag<KeptReader> _readers = [];
 
-    private async Task<SqliteConnection> OpenWriterAsync()
+    private SqliteConnection OpenWriter()
     {
-        var connection = await OpenAsync().ConfigureAwait(false);
+        var connection = OpenAsync().GetAwaiter().GetResult();
         // The checkpoint (copying the WAL back into the database, with fsyncs) runs on its own connection in
-        // CheckpointLoopAsync, not inside the writer's COMMIT where it stalled every queued placement.
-        await using var command = connection.CreateCommand();
+        // CheckpointLoop, not inside the writer's COMMIT where it stalled every queued placement.
+        using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA wal_autocheckpoint = 0";
-        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        command.ExecuteNonQuery();
         return connection;
     }
 
-    /// <summary>PASSIVE checkpoints (they never block the writer or readers) while there are new commits.</summary>
-    private async Task CheckpointLoopAsync()
+    /// <summary>PASSIVE checkpoints (they never block the writer or readers) while there are new commits; its own thread, as fsyncs block.</summary>
+    private void CheckpointLoop()
     {
-        using var timer = new PeriodicTimer(CheckpointInterval);
-        try
+        while (!_stopping.Token.WaitHandle.WaitOne(CheckpointInterval))
         {
-            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            if (Interlocked.Exchange(ref _uncheckpointed, 0) == 0) continue;
+            try
             {
-                if (Interlocked.Exchange(ref _uncheckpointed, 0) == 0) continue;
-                try
-                {
-                    await using var connection = await OpenAsync(_stopping.Token).ConfigureAwait(false);
-                    await using var command = connection.CreateCommand();
-                    command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-                    await command.ExecuteNonQueryAsync(_stopping.Token).ConfigureAwait(false);
-                }
-                catch (SqliteException)
-                {
-                    Volatile.Write(ref _uncheckpointed, 1); // try again next tick; the WAL only grows meanwhile
-                }
+                using var connection = OpenAsync().GetAwaiter().GetResult();
+                using var command = connection.CreateCommand();
+                command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+                command.ExecuteNonQuery();
             }
-        }
-        catch (OperationCanceledException)
-        {
+            catch (SqliteException)
+            {
+                Volatile.Write(ref _uncheckpointed, 1); // try again next tick; the WAL only grows meanwhile
+            }
         }
     }
 
@@ -244,8 +242,8 @@ public sealed class BetsDatabase : IDisposable
     private const int MaxBatch = 128;
     private readonly System.Threading.Channels.Channel<IWorkUnit> _queue =
         System.Threading.Channels.Channel.CreateUnbounded<IWorkUnit>(new() { SingleReader = true });
-    private Task? _writer;
-    private Task? _checkpointer;
+    private volatile Thread? _writer;
+    private Thread? _checkpointer;
     private int _uncheckpointed;
     private readonly CancellationTokenSource _stopping = new();
     private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
@@ -278,9 +276,9 @@ public sealed class BetsDatabase : IDisposable
     {
         _queue.Writer.TryComplete();
         // Let queued units finish and the writer close its connection, so the file is released when Dispose returns.
-        _writer?.Wait(TimeSpan.FromSeconds(10));
+        _writer?.Join(TimeSpan.FromSeconds(10));
         _stopping.Cancel();
-        _checkpointer?.Wait(TimeSpan.FromSeconds(10));
+        _checkpointer?.Join(TimeSpan.FromSeconds(10));
         DisposeReaders();
         _stopping.Dispose();
     }
