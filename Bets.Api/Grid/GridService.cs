@@ -11,6 +11,7 @@ public sealed class GridService(
     IConnectionMultiplexer redis, IPriceHistory history, PriceFeed feed, IOptions<GridOptions> options, TimeProvider time) : IDisposable
 {
     private static readonly TimeSpan SigmaRefresh = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan SigmaMaxAge = TimeSpan.FromMinutes(1);
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly SemaphoreSlim _sigmaGate = new(1, 1);
     private SigmaSample? _sigma; // a reference, so readers never see a torn value
@@ -22,25 +23,54 @@ public sealed class GridService(
     public void Dispose() => _sigmaGate.Dispose();
 
     /// <summary>σ per √second: EWMA of one-second log returns over the lookback, clamped; the default when history is short.</summary>
+    /// <remarks>
+    /// Re-read every 5 s. A stale estimate (up to a minute old) is still returned while one caller refreshes it in the
+    /// background, so no placement waits for the history read; older than that, callers wait for a fresh one.
+    /// </remarks>
     public async Task<double> SigmaAsync(CancellationToken ct = default)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (_sigma is { } cached && now - cached.At < SigmaRefresh.TotalMilliseconds) return cached.Sigma;
+        if (_sigma is { } cached && now - cached.At < SigmaMaxAge.TotalMilliseconds)
+        {
+            if (now - cached.At >= SigmaRefresh.TotalMilliseconds && _sigmaGate.Wait(0, CancellationToken.None)) _ = RefreshInBackgroundAsync(now);
+            return cached.Sigma;
+        }
         await _sigmaGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             if (_sigma is { } fresh && now - fresh.At < SigmaRefresh.TotalMilliseconds) return fresh.Sigma;
-            var o = options.Value;
-            var ticks = await history.RangeAsync(now - o.VolatilityLookbackSeconds * 1000L, now, ct).ConfigureAwait(false);
-            var estimate = Volatility.EwmaPerSecond(ticks, now, o.EwmaLambda) ?? GridCalculator.PerSecond(o.DefaultAnnualVolatility);
-            var sigma = Math.Clamp(estimate, GridCalculator.PerSecond(o.MinAnnualVolatility), GridCalculator.PerSecond(o.MaxAnnualVolatility));
-            _sigma = new SigmaSample(sigma, now);
-            return sigma;
+            return await ComputeSigmaAsync(now, ct).ConfigureAwait(false);
         }
         finally
         {
             _sigmaGate.Release();
         }
+    }
+
+    private async Task RefreshInBackgroundAsync(long now)
+    {
+        try
+        {
+            await ComputeSigmaAsync(now, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or RedisServerException)
+        {
+            // Kept the last estimate; past its maximum age a caller reads the history itself and sees the error.
+        }
+        finally
+        {
+            _sigmaGate.Release();
+        }
+    }
+
+    private async Task<double> ComputeSigmaAsync(long now, CancellationToken ct)
+    {
+        var o = options.Value;
+        var ticks = await history.RangeAsync(now - o.VolatilityLookbackSeconds * 1000L, now, ct).ConfigureAwait(false);
+        var estimate = Volatility.EwmaPerSecond(ticks, now, o.EwmaLambda) ?? GridCalculator.PerSecond(o.DefaultAnnualVolatility);
+        var sigma = Math.Clamp(estimate, GridCalculator.PerSecond(o.MinAnnualVolatility), GridCalculator.PerSecond(o.MaxAnnualVolatility));
+        _sigma = new SigmaSample(sigma, now);
+        return sigma;
     }
 
     /// <summary>The grid as JSON, from the cache when a grid for this price bucket and window set exists.</summary>
