@@ -12,20 +12,22 @@ using Bets.Api.Wallets;
 using Platform.Redis;
 using Platform.TestSupport;
 
-// ./platform bench bets [bets=10000] [concurrency=64] [wallets=200] [wsClients=1000]
+// ./platform bench bets [bets=10000] [concurrency=64] [wallets=200] [wsClients=1000] [rate=1000] [seconds=10]
 var settings = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => int.Parse(p[1], CultureInfo.InvariantCulture));
 int Setting(string name, int fallback) => settings.TryGetValue(name, out var v) ? v : fallback;
 var totalBets = Setting("bets", 10_000);
 var concurrency = Setting("concurrency", 64);
 var walletCount = Setting("wallets", 200);
 var wsClients = Setting("wsClients", 1000);
+var openRate = Setting("rate", 1000);
+var openSeconds = Setting("seconds", 10);
 
 var folder = Directory.CreateTempSubdirectory("bets-bench-").FullName;
 await using var redis = await RedisTopology.StartAsync(new RedisTopologyOptions { Replicas = 0, Sentinels = 0 });
 await using var publisher = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
 await Prices.PublishAsync(publisher, 60_010m);
 await using var host = await BenchHost.StartAsync(redis.ConnectionString, Path.Combine(folder, "bench.db"));
-Console.WriteLine($"bets bench: {totalBets} bets, {concurrency} concurrent, {walletCount} wallets, {wsClients} WebSocket clients");
+Console.WriteLine($"bets bench: {totalBets} bets closed loop at {concurrency} concurrent, {openRate} bets/s open loop for {openSeconds} s, {walletCount} wallets, {wsClients} WebSocket clients");
 
 // --- grid computation ---------------------------------------------------------------------------------------------
 var o = new GridOptions();
@@ -57,39 +59,87 @@ for (var i = 0; i < walletCount; i++)
     await ledger.FaucetAsync(wallet, 100_000_000);
     tokens.Add((await sessions.CreateSessionAsync(wallet, DateTimeOffset.UtcNow)).Token);
 }
-using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
+// Room for the open loop to open more connections if the server falls behind (that wait is part of its latency).
+using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(concurrency, 512), PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
 using var http = new HttpClient(handler) { BaseAddress = host.Address };
+var center = GridCalculator.BandOf(60_010m, o.BandWidth);
+async Task<int> PlaceAsync(string key, int i)
+{
+    var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    var body = new { band = center + 1 + i % 4, windowStart = GridCalculator.FirstWindowStart(now, o.WindowSeconds) + (1 + i % 5) * o.WindowSeconds * 1000L, stake = 100 };
+    using var request = new HttpRequestMessage(HttpMethod.Post, "/bets") { Content = JsonContent.Create(body) };
+    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[i % tokens.Count]);
+    request.Headers.Add("Idempotency-Key", key);
+    using var response = await http.SendAsync(request);
+    await response.Content.ReadAsByteArrayAsync();
+    return (int)response.StatusCode;
+}
+string Failures(int[] s) => s.All(x => x == 201) ? "" : $" (non-201: {string.Join(", ", s.Where(x => x != 201).GroupBy(x => x).Select(g => $"{g.Key}x{g.Count()}"))})";
+var keepFresh = Task.Run(async () => { while (true) { await Prices.PublishAsync(publisher, 60_010m); await Task.Delay(1000); } });
+
+// Closed loop: `concurrency` workers, each sending its next bet as soon as the previous answer arrives. This measures
+// the maximum throughput; its latency is mostly queueing (Little's law: concurrency / throughput), so it is printed
+// for information only.
 var latencies = new double[totalBets];
 var statuses = new int[totalBets];
 var next = -1;
-var center = GridCalculator.BandOf(60_010m, o.BandWidth);
 async Task Worker()
 {
     int i;
     while ((i = Interlocked.Increment(ref next)) < totalBets)
     {
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var body = new { band = center + 1 + i % 4, windowStart = GridCalculator.FirstWindowStart(now, o.WindowSeconds) + (1 + i % 5) * o.WindowSeconds * 1000L, stake = 100 };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/bets") { Content = JsonContent.Create(body) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[i % tokens.Count]);
-        request.Headers.Add("Idempotency-Key", "b" + i.ToString(CultureInfo.InvariantCulture));
         var start = Stopwatch.GetTimestamp();
-        using var response = await http.SendAsync(request);
-        await response.Content.ReadAsByteArrayAsync();
+        statuses[i] = await PlaceAsync("b" + i.ToString(CultureInfo.InvariantCulture), i);
         latencies[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        statuses[i] = (int)response.StatusCode;
     }
 }
-// Warm-up, then the measured run over fresh keys.
-var keepFresh = Task.Run(async () => { while (true) { await Prices.PublishAsync(publisher, 60_010m); await Task.Delay(1000); } });
+var cpu = Process.GetCurrentProcess().TotalProcessorTime;
 sw.Restart();
 await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(Worker)));
 var elapsed = sw.Elapsed;
+var cpuPerBet = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / totalBets;
 var ok = statuses.Count(s => s == 201);
 var placePerSecond = ok / elapsed.TotalSeconds;
-var placeP99 = Stats.Percentile(latencies, 99);
-Console.WriteLine($"placement: {ok}/{totalBets} created in {elapsed.TotalSeconds:0.00} s = {placePerSecond:0} bets/s; p50 {Stats.Percentile(latencies, 50):0.0} ms, p99 {placeP99:0.0} ms"
-    + (ok < totalBets ? $" (non-201: {string.Join(", ", statuses.Where(s => s != 201).GroupBy(s => s).Select(g => $"{g.Key}x{g.Count()}"))})" : ""));
+Console.WriteLine($"placement, closed loop ({concurrency} workers, max throughput): {ok}/{totalBets} created in {elapsed.TotalSeconds:0.00} s = {placePerSecond:0} bets/s; "
+    + $"p50 {Stats.Percentile(latencies, 50):0.0} ms, p99 {Stats.Percentile(latencies, 99):0.0} ms (queueing: {concurrency} / {placePerSecond:0} per s = {1000.0 * concurrency / placePerSecond:0.0} ms); "
+    + $"{cpuPerBet:0} us CPU per bet in this process (client and server)" + Failures(statuses));
+
+// Open loop: bets offered at a fixed rate on a timetable, whatever the answers do. Latency counts from each request's
+// scheduled send time, so a stall that delays the sends behind it is counted in full (no coordinated omission).
+var openCount = openRate * openSeconds;
+var openLatencies = new double[openCount];
+var openStatuses = new int[openCount];
+var openTasks = new Task[openCount];
+var ticksPerBet = Stopwatch.Frequency / (double)openRate;
+var maxLate = 0.0;
+var begin = Stopwatch.GetTimestamp();
+for (var i = 0; i < openCount;)
+{
+    // Send everything that is due (never early; a late timer tick is counted in the latency), then sleep to the next.
+    for (var now = Stopwatch.GetTimestamp(); i < openCount && begin + (long)(i * ticksPerBet) <= now; i++)
+    {
+        var n = i;
+        var due = begin + (long)(n * ticksPerBet);
+        maxLate = Math.Max(maxLate, Stopwatch.GetElapsedTime(due, now).TotalMilliseconds);
+        openTasks[n] = Task.Run(async () =>
+        {
+            openStatuses[n] = await PlaceAsync("o" + n.ToString(CultureInfo.InvariantCulture), n);
+            openLatencies[n] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
+        });
+    }
+    if (i < openCount)
+    {
+        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), begin + (long)(i * ticksPerBet));
+        await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, Math.Ceiling(wait.TotalMilliseconds))));
+    }
+}
+await Task.WhenAll(openTasks);
+var openElapsed = Stopwatch.GetElapsedTime(begin);
+var openOk = openStatuses.Count(s => s == 201);
+var placeP99 = Stats.Percentile(openLatencies, 99);
+Console.WriteLine($"placement, open loop ({openRate} bets/s offered for {openSeconds} s): {openOk}/{openCount} created, {openOk / openElapsed.TotalSeconds:0} bets/s achieved; "
+    + $"latency from the scheduled send p50 {Stats.Percentile(openLatencies, 50):0.0} ms, p90 {Stats.Percentile(openLatencies, 90):0.0} ms, "
+    + $"p99 {placeP99:0.0} ms, max {openLatencies.Max():0.0} ms (sender at most {maxLate:0.0} ms behind its timetable)" + Failures(openStatuses));
 
 // Peers in the same run: Kestrel + HttpClient with no work (GET /alive) at the same concurrency, and the store alone.
 var aliveLatencies = new double[totalBets / 2];
@@ -114,6 +164,7 @@ await ledger.FaucetAsync(storeWallet, 100_000_000);
 var storeNext = -1;
 var storeCount = totalBets / 2;
 sw.Restart();
+cpu = Process.GetCurrentProcess().TotalProcessorTime;
 await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
 {
     int i;
@@ -125,7 +176,8 @@ await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async (
             new Bets.Api.Bets.IdempotencyRecord("s" + i.ToString(CultureInfo.InvariantCulture), "f"), _ => new(201, "application/json", "{}"));
     }
 })));
-Console.WriteLine($"store alone: {storeCount / sw.Elapsed.TotalSeconds:0} placements/s (SQLite transaction with idempotency record, no HTTP/Redis)");
+var storeCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / storeCount;
+Console.WriteLine($"store alone: {storeCount / sw.Elapsed.TotalSeconds:0} placements/s, {storeCpu:0} us CPU each (SQLite transaction with idempotency record, no HTTP/Redis)");
 
 // Peer: the bare SQLite cost of one BEGIN IMMEDIATE write transaction on the same machine (the placement's floor).
 var peerPerSecond = await Peer.SqliteTransactionsPerSecondAsync(Path.Combine(folder, "peer.db"), 5_000);

@@ -1,18 +1,10 @@
 using System.Globalization;
-using Bets.Api.Auth;
 using Bets.Api.Bets;
-using Bets.Api.Grid;
-using Bets.Api.Prices;
+using Bets.Api.Testing;
 using Bets.Api.Wallets;
 using Dapper;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Platform.Redis;
 
 namespace Bets.Api.Bench;
@@ -58,18 +50,16 @@ internal static class Peer
     }
 }
 
+/// <summary>Bets.Api's real Program.cs in this process (see RunningProgram), with the bench's settings.</summary>
 internal sealed class BenchHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-    private BenchHost(WebApplication app, Uri address) { _app = app; Address = address; }
-    public Uri Address { get; }
-    public T Get<T>() where T : notnull => _app.Services.GetRequiredService<T>();
+    private readonly RunningProgram _program;
+    private BenchHost(RunningProgram program) => _program = program;
+    public Uri Address => _program.Address;
+    public T Get<T>() where T : notnull => _program.Services.GetRequiredService<T>();
 
-    public static async Task<BenchHost> StartAsync(string redis, string database)
-    {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = typeof(BetsApi).Assembly.GetName().Name });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+    public static async Task<BenchHost> StartAsync(string redis, string database) =>
+        new(await RunningProgram.StartAsync(typeof(BetsApi).Assembly, "Production", new Dictionary<string, string?>
         {
             ["ConnectionStrings:redis"] = redis,
             ["ConnectionStrings:betsdb"] = $"Data Source={database}",
@@ -77,25 +67,7 @@ internal sealed class BenchHost : IAsyncDisposable
             ["Betting:RateLimitPerMinute"] = "100000",
             ["Grid:MaxCellExposure"] = "9000000000000",
             ["Logging:LogLevel:Default"] = "Warning",
-        });
-        builder.AddServiceDefaults();
-        builder.AddApplicationServices();
-        builder.Services.AddProblemDetails();
-        var app = builder.Build();
-        app.MapDefaultEndpoints();
-        app.MapAuthApi();
-        app.MapGridApi();
-        app.MapBetsApi();
-        app.MapWalletsApi();
-        app.MapPricesApi();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new BenchHost(app, new Uri(address));
-    }
+        }));
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _program.DisposeAsync();
 }
