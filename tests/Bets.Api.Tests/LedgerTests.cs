@@ -59,6 +59,28 @@ public sealed class LedgerTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task CommittedPagesAreCheckpointedIntoTheDatabaseFileOffTheWriter()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var file = new FileInfo(_db.DataSource);
+        var before = file.Length;
+        await _wallets.FaucetAsync("0xE", 10_000_000, ct);
+        var bets = Enumerable.Range(0, 300).Select(i => _bets.PlaceAsync("0xE", 100, Cell(2400 + i % 10), 60_000m, _options, new IdempotencyRecord($"c{i}", "f"), Render, ct));
+        await Task.WhenAll(bets).WaitAsync(TimeSpan.FromSeconds(60), ct);
+
+        // The writer never checkpoints (wal_autocheckpoint = 0 on its connection): only the background checkpointer
+        // copies the WAL back, which is what makes the database file grow.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            file.Refresh();
+            if (file.Length > before) break;
+            await Task.Delay(100, deadline.Token);
+        }
+    }
+
+    [Fact]
     public async Task TheLedgerIsAppendOnly()
     {
         var ct = TestContext.Current.CancellationToken;
