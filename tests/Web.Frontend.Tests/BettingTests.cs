@@ -8,7 +8,7 @@ public sealed class BettingTests(EndToEnd e2e)
     [Fact]
     public async Task DevelopmentWalletSignsInPlacesABetAndSeesTheBalanceChange()
     {
-        var (context, page, errors) = await e2e.Browser.NewPageAsync(e2e.System.FrontendUrl, 1280, 1000);
+        var (context, page, errors) = await e2e.Browser.NewPageAsync(e2e.FrontendUrl, 1280, 1000);
         await using var _ = context;
         await page.GotoAsync("/bets");
         await page.GetByText("Development wallet: its private key is generated and stored in this browser").WaitForAsync();
@@ -58,7 +58,7 @@ public sealed class BettingTests(EndToEnd e2e)
     [Fact]
     public async Task RefusedBetShowsTheReasonAndDoesNotChangeTheBalance()
     {
-        var (context, page, errors) = await e2e.Browser.NewPageAsync(e2e.System.FrontendUrl, 390, 844, mobile: true);
+        var (context, page, errors) = await e2e.Browser.NewPageAsync(e2e.FrontendUrl, 390, 844, mobile: true);
         await using var _ = context;
         await page.GotoAsync("/bets");
         await page.GetByRole(AriaRole.Button, new() { Name = "Use development wallet" }).ClickAsync();

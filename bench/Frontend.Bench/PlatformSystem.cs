@@ -5,9 +5,8 @@ namespace Web.Frontend.Tests.Infrastructure;
 /// <summary>
 /// The whole system the browser needs, each project started as the AppHost starts it (<c>dotnet &lt;dll&gt;</c> with
 /// Aspire-style environment): Redis with a replica and Sentinels, PostgreSQL, Prices.Ingest (its simulated feed),
-/// Bets.Api, Sync.Api and Web.Frontend. Tests and the benchmark only use <see cref="FrontendUrl"/>, so moving to
-/// DistributedApplicationTestingBuilder means replacing <see cref="StartAsync"/> with
-/// <c>CreateAsync&lt;Projects.AppHost&gt;()</c> + <c>StartAsync()</c> and taking the "web" endpoint.
+/// Bets.Api, Sync.Api and Web.Frontend, for the benchmark (the end-to-end tests start the real AppHost through the
+/// testing builder instead).
 /// </summary>
 public sealed class PlatformSystem : IAsyncDisposable
 {
