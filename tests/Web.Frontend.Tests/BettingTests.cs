@@ -66,13 +66,29 @@ public sealed class BettingTests(EndToEnd e2e)
         var balance = page.Locator("#balance");
         await Assertions.Expect(balance).ToHaveTextAsync("$1,000.00", new() { Timeout = 20_000 });
 
-        var cell = page.Locator("#grid button.cell:not([disabled])").Last;
-        await cell.WaitForAsync(new() { Timeout = 30_000 });
-        await cell.ClickAsync();
-        await page.GetByLabel("Stake (USD)").FillAsync("0.50"); // under the minimum stake
-        await page.GetByRole(AriaRole.Button, new() { Name = "Place bet" }).ClickAsync();
+        // A grid refresh after a price move can drop the picked cell (the page then asks for a pick again) or the
+        // price can move past it (refused as "not open now"); a person would pick again. The stake refusal is the point.
+        var cells = page.Locator("#grid button.cell:not([disabled])");
+        await cells.First.WaitForAsync(new() { Timeout = 30_000 });
         var error = page.Locator("#bet-error");
-        await Assertions.Expect(error).ToContainTextAsync("Bet refused: The stake must be between");
+        for (var attempt = 1; ; attempt++)
+        {
+            await cells.Nth(await cells.CountAsync() / 2).ClickAsync();
+            await page.GetByLabel("Stake (USD)").FillAsync("0.50"); // under the minimum stake
+            await page.GetByRole(AriaRole.Button, new() { Name = "Place bet" }).ClickAsync();
+            try
+            {
+                await Assertions.Expect(error).ToContainTextAsync("Bet refused: The stake must be between");
+                break;
+            }
+            catch (PlaywrightException) when (attempt < 3)
+            {
+                var reason = await error.InnerTextAsync();
+                Assert.True(reason.Contains("Pick a cell", StringComparison.Ordinal) || reason.Contains("open now", StringComparison.Ordinal),
+                    $"Unexpected refusal: {reason}");
+            }
+        }
+
         await Assertions.Expect(balance).ToHaveTextAsync("$1,000.00");
         // The browser logs the refused request (400) itself; nothing else may fail.
         Assert.All(errors, e => Assert.Contains("400", e, StringComparison.Ordinal));
