@@ -26,6 +26,7 @@ public static class Extensions
         builder.Services.AddSingleton<ReplicaBarrier>();
         builder.Services.AddSingleton<TimelineOutbox>();
         builder.Services.AddSingleton<PresenceStore>();
+        builder.Services.AddSingleton<RoomRevisions>();
         builder.Services.AddSingleton<RateLimiter>();
         builder.Services.AddSingleton<RoomService>();
         builder.Services.AddSingleton<LocalConnections>();

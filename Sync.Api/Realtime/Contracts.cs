@@ -3,22 +3,23 @@ using Sync.Api.Rooms;
 
 namespace Sync.Api.Realtime;
 
-/// <summary>What the server calls on clients (see README: "Client methods").</summary>
+/// <summary>What the server calls on clients (see README: "Client methods"). The state lists carry a room revision:
+/// apply one only when its revision is higher than the last applied (see <see cref="RoomRevisions"/>).</summary>
 public interface ISyncClient
 {
     Task TimelineChanged(Timeline timeline);
 
-    Task MembersChanged(IReadOnlyList<Member> members);
+    Task MembersChanged(IReadOnlyList<Member> members, long revision);
 
-    Task RoomChanged(Room room);
+    Task RoomChanged(Room room, long revision);
 
-    Task QueueChanged(IReadOnlyList<QueueItem> queue);
+    Task QueueChanged(IReadOnlyList<QueueItem> queue, long revision);
 
     Task ChatReceived(ChatMessage message);
 
     Task ReactionReceived(Reaction reaction);
 
-    Task VoiceChanged(IReadOnlyList<VoicePeer> peers);
+    Task VoiceChanged(IReadOnlyList<VoicePeer> peers, long revision);
 
     Task SignalReceived(Signal signal);
 
@@ -37,7 +38,8 @@ public sealed record Snapshot(
     Timeline Timeline,
     IReadOnlyList<VoicePeer> Voice,
     IReadOnlyList<ChatMessage> RecentChat,
-    long ServerTimeMs);
+    long ServerTimeMs,
+    long Revision);
 
 public sealed record HubError(string Code, string Message, long? RetryAfterMs);
 

@@ -11,6 +11,7 @@ public sealed class RoomService(
     RoomStore rooms,
     PresenceStore presence,
     TimelineStore timelines,
+    RoomRevisions revisions,
     IConnectionMultiplexer redis,
     IHubContext<SyncHub, ISyncClient> hub,
     IOptions<SyncOptions> options)
@@ -38,12 +39,13 @@ public sealed class RoomService(
 
     public async Task<Snapshot> SnapshotAsync(string roomId, Guid userId, CancellationToken ct = default)
     {
+        var revision = await revisions.CurrentAsync(roomId);
         var room = await rooms.GetAsync(roomId, ct) ?? throw new SyncException(ErrorCodes.UnknownRoom, $"Room '{roomId}' does not exist.");
         var members = await MembersAsync(roomId, ct);
         var you = members.FirstOrDefault(m => m.UserId == userId) ?? throw new SyncException(ErrorCodes.Forbidden, "You are not a member of this room.");
         var chat = await rooms.ChatAsync(roomId, null, 50, ct);
         return new Snapshot(room.Room, you, members, await rooms.QueueAsync(roomId, ct), await timelines.GetAsync(roomId, ct),
-            await presence.VoicePeersAsync(roomId), chat.Reverse().ToList(), timelines.NowMs);
+            await presence.VoicePeersAsync(roomId), chat.Reverse().ToList(), timelines.NowMs, revision);
     }
 
     /// <summary>The transition context: play starts after the slowest member's one-way delay plus a margin, and
@@ -70,12 +72,32 @@ public sealed class RoomService(
         }
     }
 
-    public async Task BroadcastMembersAsync(string roomId) =>
-        await hub.Clients.Group(roomId).MembersChanged(await MembersAsync(roomId));
+    // Each broadcast takes its revision before reading the state it sends (see RoomRevisions).
+    public async Task BroadcastMembersAsync(string roomId)
+    {
+        var revision = await revisions.NextAsync(roomId);
+        await hub.Clients.Group(roomId).MembersChanged(await MembersAsync(roomId), revision);
+    }
 
-    public async Task BroadcastQueueAsync(string roomId) =>
-        await hub.Clients.Group(roomId).QueueChanged(await rooms.QueueAsync(roomId, CancellationToken.None));
+    public async Task BroadcastQueueAsync(string roomId)
+    {
+        var revision = await revisions.NextAsync(roomId);
+        await hub.Clients.Group(roomId).QueueChanged(await rooms.QueueAsync(roomId, CancellationToken.None), revision);
+    }
 
-    public async Task BroadcastVoiceAsync(string roomId) =>
-        await hub.Clients.Group(roomId).VoiceChanged(await presence.VoicePeersAsync(roomId));
+    public async Task<IReadOnlyList<VoicePeer>> BroadcastVoiceAsync(string roomId)
+    {
+        var revision = await revisions.NextAsync(roomId);
+        var peers = await presence.VoicePeersAsync(roomId);
+        await hub.Clients.Group(roomId).VoiceChanged(peers, revision);
+        return peers;
+    }
+
+    public async Task<Room> BroadcastRoomAsync(string roomId, CancellationToken ct)
+    {
+        var revision = await revisions.NextAsync(roomId);
+        var room = (await rooms.GetAsync(roomId, ct) ?? throw new SyncException(ErrorCodes.UnknownRoom, $"Room '{roomId}' does not exist.")).Room;
+        await hub.Clients.Group(roomId).RoomChanged(room, revision);
+        return room;
+    }
 }

@@ -79,12 +79,7 @@ public sealed partial class SyncHub
             throw new SyncException(ErrorCodes.VoiceFull, $"Voice chat is full ({options.Value.VoiceCap} peers).");
         }
 
-        var peers = await presence.VoicePeersAsync(roomId);
-        if (joined == 1)
-        {
-            await Clients.Group(roomId).VoiceChanged(peers);
-        }
-
+        var peers = joined == 1 ? await roomService.BroadcastVoiceAsync(roomId) : await presence.VoicePeersAsync(roomId);
         return peers.Where(p => p.PeerId != Context.ConnectionId).ToList();
     });
 

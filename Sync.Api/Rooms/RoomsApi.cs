@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.SignalR;
 using Sync.Api.Identity;
 using Sync.Api.Playback;
 using Sync.Api.Realtime;
@@ -91,7 +90,7 @@ public static class RoomsApi
     }
 
     private static async Task<Ok<Room>> SetPermissionsAsync(string roomId, RoomPermissions request, HttpContext http,
-        RoomStore rooms, RoomAccess access, IHubContext<SyncHub, ISyncClient> hub, CancellationToken ct)
+        RoomStore rooms, RoomAccess access, RoomService service, CancellationToken ct)
     {
         await RequireHostAsync(access, roomId, http, ct);
         if (!Enum.IsDefined(request.Control) || !Enum.IsDefined(request.Queue) || !Enum.IsDefined(request.Chat))
@@ -101,9 +100,7 @@ public static class RoomsApi
 
         await rooms.SetPermissionsAsync(roomId, request, ct);
         await access.InvalidateAsync(roomId);
-        var room = (await rooms.GetAsync(roomId, ct))!.Value.Room;
-        await hub.Clients.Group(roomId).RoomChanged(room);
-        return TypedResults.Ok(room);
+        return TypedResults.Ok(await service.BroadcastRoomAsync(roomId, ct));
     }
 
     private static async Task<Ok<IReadOnlyList<QueueItem>>> QueueAsync(string roomId, HttpContext http, RoomStore rooms, RoomAccess access, CancellationToken ct)

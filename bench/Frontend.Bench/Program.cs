@@ -1,11 +1,14 @@
 // ./platform bench frontend [--viewers 3] [--seconds 60] [--seek-every 12]
-// Headless Chromium contexts in one SyncWatch room play the test video through the whole system (Redis + Sentinel,
-// PostgreSQL, Sync.Api, Web.Frontend; Bets.Api and Prices.Ingest too, as the system runs them) while the host seeks
+// Headless Chromium contexts in one SyncWatch room play the test video through the whole system, the real AppHost
+// started through the testing builder (Redis + Sentinel, PostgreSQL, two Sync.Api replicas behind their stable
+// endpoint, Web.Frontend; Bets.Api and Prices.Ingest too, as the model runs them) while the host seeks
 // now and then. Each player samples its drift from the room timeline every 50 ms while the room plays (not while it
 // waits for members to buffer after a seek); the report is the p95 and p99 of |drift| per player and over all.
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Playwright;
+using Platform.Hosting;
+using Platform.Hosting.Testing;
 using Web.Frontend.Tests.Infrastructure;
 
 var viewers = Arg("--viewers", 3);
@@ -17,9 +20,12 @@ using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 300))
 var ct = cts.Token;
 Console.WriteLine($"frontend bench: {viewers} viewers, {seconds} s of playback, a seek every {seekEvery} s");
 
-await using var system = new PlatformSystem();
 var startWatch = Stopwatch.StartNew();
-await system.StartAsync(ct);
+var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(ct);
+await using var app = await builder.BuildAsync(ct);
+await app.StartAsync(ct);
+await app.ResourceNotifications.WaitForResourceHealthyAsync("web", ct);
+var frontendUrl = app.GetEndpoint("web", "http");
 await using var browser = await Browser.LaunchAsync();
 Console.WriteLine($"system and browser up in {startWatch.Elapsed.TotalSeconds:F1} s");
 
@@ -27,7 +33,7 @@ var pages = new List<(IBrowserContext Context, IPage Page)>();
 try
 {
     // The host creates the room and loads the test video; the others join by the share link.
-    var (hostContext, host, _) = await browser.NewPageAsync(system.FrontendUrl, 1280, 800);
+    var (hostContext, host, _) = await browser.NewPageAsync(frontendUrl, 1280, 800);
     pages.Add((hostContext, host));
     await host.GotoAsync("/watch");
     await host.GetByLabel("Your display name").FillAsync("Viewer 1");
@@ -39,7 +45,7 @@ try
     await WaitAsync(host, "d => d.mediaUrl !== null && !d.waiting");
     for (var i = 2; i <= viewers; i++)
     {
-        var (context, page, _) = await browser.NewPageAsync(system.FrontendUrl, 640, 480);
+        var (context, page, _) = await browser.NewPageAsync(frontendUrl, 640, 480);
         pages.Add((context, page));
         await page.GotoAsync(shareLink);
         await page.GetByLabel("Your display name").FillAsync($"Viewer {i}");

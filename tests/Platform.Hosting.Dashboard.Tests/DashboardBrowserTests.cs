@@ -83,6 +83,23 @@ public sealed class DashboardBrowserTests(HostedDashboardFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task TraceListAddsALiveTraceWithoutRebuildingTheRowsThatDidNotChange()
+    {
+        var (context, page, errors) = await SignInAsync();
+        await using var _ = context;
+        await page.GotoAsync(fixture.Dashboard.FrontendUrl + "#/traces");
+        var known = page.Locator($"tr[data-trace='{fixture.TraceId}']");
+        await Expect(known).ToContainTextAsync("web: POST /api/bets");
+        await known.EvaluateAsync("row => { row.dataset.marker = 'kept'; }");
+
+        var added = fixture.SendTrace("prices-ingest", "GET /live-update-" + Guid.NewGuid().ToString("N")[..8]);
+        await Expect(page.Locator($"tr[data-trace='{added}']")).ToContainTextAsync("prices-ingest: GET /live-update-", new() { Timeout = 30_000 });
+        // The same element, not a re-rendered copy: focus, hover and text selection survive live updates.
+        await Expect(known).ToHaveAttributeAsync("data-marker", "kept");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task StructuredLogsFilterByLevelTextAndTrace()
     {
         var (context, page, errors) = await SignInAsync();

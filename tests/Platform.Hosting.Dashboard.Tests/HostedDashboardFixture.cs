@@ -65,17 +65,34 @@ public sealed class HostedDashboardFixture : IAsyncLifetime
         Directory.CreateDirectory(Artifacts);
     }
 
+    private void Configure(OtlpExporterOptions o, string signal)
+    {
+        o.Protocol = OtlpExportProtocol.HttpProtobuf;
+        o.Endpoint = new Uri(Dashboard.OtlpHttpEndpoint!, $"v1/{signal}");
+        o.Headers = Dashboard.OtlpHeaders;
+    }
+
+    private static ResourceBuilder Resource(string name) => ResourceBuilder.CreateEmpty().AddService(name, serviceInstanceId: name + "-0");
+
+    /// <summary>Exports one more single-span trace from <paramref name="service"/>; returns its trace id.</summary>
+    public string SendTrace(string service, string name)
+    {
+        using var source = new ActivitySource(service + "-extra");
+        using var provider = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(Resource(service)).AddSource(source.Name)
+            .AddOtlpExporter(o => Configure(o, "traces")).Build();
+        string traceId;
+        using (var span = source.StartActivity(name, ActivityKind.Server))
+        {
+            traceId = span!.TraceId.ToHexString();
+        }
+
+        provider.ForceFlush(10_000);
+        return traceId;
+    }
+
     /// <summary>A bet placement seen by two services (one trace), logs at several levels and a few metrics.</summary>
     private void SendTelemetry()
     {
-        void Configure(OtlpExporterOptions o, string signal)
-        {
-            o.Protocol = OtlpExportProtocol.HttpProtobuf;
-            o.Endpoint = new Uri(Dashboard.OtlpHttpEndpoint!, $"v1/{signal}");
-            o.Headers = Dashboard.OtlpHeaders;
-        }
-
-        static ResourceBuilder Resource(string name) => ResourceBuilder.CreateEmpty().AddService(name, serviceInstanceId: name + "-0");
         using var webSource = new ActivitySource("web-ui");
         using var betsSource = new ActivitySource("bets-api");
         using (var web = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(Resource("web")).AddSource(webSource.Name).AddOtlpExporter(o => Configure(o, "traces")).Build())

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 
 namespace Platform.TestSupport;
@@ -22,7 +20,7 @@ public sealed class PostgresServer : IAsyncDisposable
         Folder = folder;
         Password = password;
         Port = port;
-        _onExit = (_, _) => Kill(_server);
+        _onExit = (_, _) => LocalProcesses.Kill(_server);
         AppDomain.CurrentDomain.ProcessExit += _onExit;
     }
 
@@ -51,7 +49,7 @@ public sealed class PostgresServer : IAsyncDisposable
             await RunAsync("chown", ["-R", "postgres:postgres", folder], ct).ConfigureAwait(false);
         }
 
-        var server = new PostgresServer(folder, password, FreePort());
+        var server = new PostgresServer(folder, password, LocalProcesses.FreeLoopbackPort());
         try
         {
             var data = Path.Combine(folder, "data");
@@ -134,15 +132,8 @@ public sealed class PostgresServer : IAsyncDisposable
         throw new TimeoutException($"PostgreSQL on port {Port} was not ready within 30 s.");
     }
 
-    private void StartWatchdog(string data)
-    {
-        var script = $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; " +
-                     $"[ -f '{data}/postmaster.pid' ] && kill -9 $(head -n1 '{data}/postmaster.pid') 2>/dev/null; rm -rf '{Folder}'";
-        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(script);
-        _watchdog = Process.Start(psi);
-    }
+    private void StartWatchdog(string data) =>
+        _watchdog = LocalProcesses.StartWatchdog($"[ -f '{data}/postmaster.pid' ] && kill -9 $(head -n1 '{data}/postmaster.pid') 2>/dev/null", Folder);
 
     private static string FindBin() =>
         Directory.Exists("/usr/lib/postgresql")
@@ -175,28 +166,6 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static void Kill(Process? p)
-    {
-        try
-        {
-            if (p is { HasExited: false })
-            {
-                p.Kill(entireProcessTree: true);
-                p.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -205,19 +174,10 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         AppDomain.CurrentDomain.ProcessExit -= _onExit;
-        await Task.Run(() => Kill(_server)).ConfigureAwait(false);
+        await Task.Run(() => LocalProcesses.Kill(_server)).ConfigureAwait(false);
         _server?.Dispose();
-        Kill(_watchdog);
+        LocalProcesses.Kill(_watchdog);
         _watchdog?.Dispose();
-        try
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        LocalProcesses.DeleteFolder(Folder);
     }
 }

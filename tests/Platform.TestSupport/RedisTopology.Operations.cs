@@ -257,7 +257,7 @@ public sealed partial class RedisTopology
 
     private void KillNode(RedisNode node)
     {
-        Kill(node.Process);
+        LocalProcesses.Kill(node.Process);
         File.Delete(PidFile(node));
     }
 

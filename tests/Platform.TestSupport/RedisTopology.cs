@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 
 namespace Platform.TestSupport;
@@ -120,7 +118,7 @@ public sealed partial class RedisTopology : IAsyncDisposable
 
     private RedisNode AddDataNode(RedisNodeRole role, int? masterPort)
     {
-        var port = FreePort();
+        var port = LocalProcesses.FreeLoopbackPort();
         var dir = Path.Combine(Folder, port.ToString(CultureInfo.InvariantCulture));
         Directory.CreateDirectory(dir);
         var lines = new List<string>
@@ -156,7 +154,7 @@ public sealed partial class RedisTopology : IAsyncDisposable
 
     private void AddSentinel(int masterPort)
     {
-        var port = FreePort();
+        var port = LocalProcesses.FreeLoopbackPort();
         var dir = Path.Combine(Folder, "s" + port.ToString(CultureInfo.InvariantCulture));
         Directory.CreateDirectory(dir);
         var quorum = _options.Sentinels >= 2 ? 2 : 1;
@@ -206,47 +204,16 @@ public sealed partial class RedisTopology : IAsyncDisposable
 
     private string PidFile(RedisNode node) => Path.Combine(Folder, "pids", node.Port.ToString(CultureInfo.InvariantCulture));
 
-    // The watchdog outlives a crashed test host: it polls the host's pid and, once it is gone, kills every recorded
-    // process and removes the folder. Normal shutdown kills the watchdog first.
-    private void StartWatchdog()
-    {
-        var script = $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; " +
-                     $"for f in '{Folder}'/pids/*; do [ -f \"$f\" ] && kill -9 $(cat \"$f\") 2>/dev/null; done; rm -rf '{Folder}'";
-        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(script);
-        _watchdog = Process.Start(psi);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static void Kill(Process? p)
-    {
-        try
-        {
-            if (p is { HasExited: false })
-            {
-                p.Kill(entireProcessTree: true);
-                p.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // already gone
-        }
-    }
+    // Once a crashed test host is gone, the watchdog kills every process recorded under pids/ and removes the folder.
+    private void StartWatchdog() =>
+        _watchdog = LocalProcesses.StartWatchdog($"for f in '{Folder}'/pids/*; do [ -f \"$f\" ] && kill -9 $(cat \"$f\") 2>/dev/null; done", Folder);
 
     private void KillAll()
     {
-        Kill(_watchdog);
+        LocalProcesses.Kill(_watchdog);
         foreach (var node in _nodes)
         {
-            Kill(node.Process);
+            LocalProcesses.Kill(node.Process);
         }
     }
 
@@ -265,15 +232,6 @@ public sealed partial class RedisTopology : IAsyncDisposable
         }
 
         _watchdog?.Dispose();
-        try
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        LocalProcesses.DeleteFolder(Folder);
     }
 }

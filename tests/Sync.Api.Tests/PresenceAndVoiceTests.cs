@@ -1,5 +1,6 @@
 using Platform.TestSupport;
 using Sync.Api.Realtime;
+using Sync.Api.Rooms;
 
 namespace Sync.Api.Tests;
 
@@ -128,6 +129,67 @@ public sealed class PresenceAndVoiceTests(SyncCluster cluster)
         Assert.Empty(x.Signals);
         Assert.Single(a.Signals);
         Assert.Empty(listener.Signals);
+    }
+
+    [Fact]
+    public async Task EveryoneEndsWithTheWholeVoiceListWhenPeersJoinAtOnceOnBothReplicas()
+    {
+        // Each replica delivers its own broadcast to its sockets at once and the other's through Redis, so the list
+        // taken before a concurrent join can arrive last. The revision lets every client keep the newest list.
+        var room = await cluster.CreateRoomAsync(await cluster.GuestAsync("owner"));
+        var clients = new List<SyncClient>();
+        for (var i = 0; i < 4; i++)
+        {
+            clients.Add(await cluster.JoinAsync(await cluster.GuestAsync($"p{i}", i % 2), room.Id, i % 2));
+        }
+
+        for (var round = 0; round < 5; round++)
+        {
+            await Task.WhenAll(clients.Take(3).Select(c => c.Call<List<VoicePeer>>("JoinVoice")));
+            foreach (var c in clients)
+            {
+                await c.WaitForAsync(x => x.Voice?.Count == 3, $"all three in voice (round {round})");
+            }
+
+            await Task.WhenAll(clients.Take(3).Select(c => c.Call<bool>("LeaveVoice")));
+            foreach (var c in clients)
+            {
+                await c.WaitForAsync(x => x.Voice?.Count == 0, $"voice empty (round {round})");
+            }
+        }
+
+        foreach (var c in clients)
+        {
+            await c.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task StateBroadcastsCarryRevisionsAboveTheSnapshotAndRisingAfterTheCounterIsLost()
+    {
+        var owner = await cluster.GuestAsync("owner");
+        var room = await cluster.CreateRoomAsync(owner);
+        await using var a = await cluster.ConnectAsync(owner, 0);
+        var revisions = new List<long>();
+        a.Hub.On("QueueChanged", args =>
+        {
+            lock (revisions)
+            {
+                revisions.Add(args[1].GetInt64());
+            }
+        });
+        var snapshot = await a.Call<Snapshot>("JoinRoom", room.Id, null);
+        await a.Call<QueueItem>("QueueAdd", "http://media.test/a.webm", "a", 1000);
+
+        // A failover can lose the last increments, and the key expires with an idle room: the revision must still rise.
+        await cluster.Redis.CommandAsync(cluster.Redis.MasterPort, "DEL", RoomRevisions.Key(room.Id));
+        await a.Call<QueueItem>("QueueAdd", "http://media.test/b.webm", "b", 1000);
+        await a.WaitForAsync(_ => { lock (revisions) { return revisions.Count == 2; } }, "two queue broadcasts");
+        Assert.True(revisions[0] > snapshot.Revision, $"{revisions[0]} > {snapshot.Revision}");
+        Assert.True(revisions[1] > revisions[0], $"{revisions[1]} > {revisions[0]}");
+
+        var again = await a.Call<Snapshot>("GetSnapshot");
+        Assert.Equal(revisions[1], again.Revision);
     }
 
     private static bool Online(SyncClient client, Guid user) => client.Members?.Any(m => m.UserId == user && m.Online) == true;

@@ -25,17 +25,78 @@ public sealed class SyncClient : IAsyncDisposable
         Guest = guest;
         Hub = client;
         client.On<Timeline>("TimelineChanged", Apply);
-        client.On<IReadOnlyList<Rooms.Member>>("MembersChanged", m => Members = m);
-        client.On<IReadOnlyList<QueueItem>>("QueueChanged", q => Queue = q);
+        OnState<IReadOnlyList<Rooms.Member>>("MembersChanged", "members", m => Members = m);
+        OnState<IReadOnlyList<QueueItem>>("QueueChanged", "queue", q => Queue = q);
         client.On<ChatMessage>("ChatReceived", Chat.Enqueue);
         client.On<Reaction>("ReactionReceived", Reactions.Enqueue);
-        client.On<IReadOnlyList<VoicePeer>>("VoiceChanged", v => Voice = v);
+        OnState<IReadOnlyList<VoicePeer>>("VoiceChanged", "voice", v => Voice = v);
         client.On<Signal>("SignalReceived", Signals.Enqueue);
-        client.On<Room>("RoomChanged", r => Room = r);
+        OnState<Room>("RoomChanged", "room", r => Room = r);
         client.On("ResyncRequested", _ => Interlocked.Increment(ref _resyncs));
     }
 
     private int _resyncs;
+    private readonly Dictionary<string, long> _revisions = new(StringComparer.Ordinal);
+
+    /// <summary>Room state lists apply only with a higher revision than the last applied, as the README says.</summary>
+    private void OnState<T>(string target, string kind, Action<T> apply) => Hub.On(target, args =>
+    {
+        var revision = args[1].GetInt64();
+        lock (_lock)
+        {
+            if (_revisions.TryGetValue(kind, out var last) && revision <= last)
+            {
+                StaleStateDeliveries++;
+                return;
+            }
+
+            _revisions[kind] = revision;
+            apply(args[0].Deserialize<T>(Hub.Json)!);
+        }
+    });
+
+    /// <summary>Applies a snapshot's state lists unless newer broadcasts overtook them.</summary>
+    public void Apply(Snapshot snapshot)
+    {
+        lock (_lock)
+        {
+            bool Fresh(string kind)
+            {
+                if (_revisions.TryGetValue(kind, out var last) && last > snapshot.Revision)
+                {
+                    return false;
+                }
+
+                _revisions[kind] = snapshot.Revision;
+                return true;
+            }
+
+            if (Fresh("members"))
+            {
+                Members = snapshot.Members;
+            }
+
+            if (Fresh("queue"))
+            {
+                Queue = snapshot.Queue;
+            }
+
+            if (Fresh("voice"))
+            {
+                Voice = snapshot.Voice;
+            }
+
+            if (Fresh("room"))
+            {
+                Room = snapshot.Room;
+            }
+        }
+
+        Apply(snapshot.Timeline);
+    }
+
+    /// <summary>State lists dropped because a newer revision was already applied.</summary>
+    public int StaleStateDeliveries { get; private set; }
 
     public Guest Guest { get; }
 

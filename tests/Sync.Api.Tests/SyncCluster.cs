@@ -150,7 +150,7 @@ public sealed class SyncCluster : IAsyncLifetime
     {
         var member = await ConnectAsync(guest, instance);
         var snapshot = await member.Call<Realtime.Snapshot>("JoinRoom", roomId, password);
-        member.Apply(snapshot.Timeline);
+        member.Apply(snapshot);
         member.StartHeartbeats();
         return member;
     }

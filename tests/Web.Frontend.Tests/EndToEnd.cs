@@ -1,27 +1,40 @@
+using Platform.Hosting;
+using Platform.Hosting.Testing;
 using Web.Frontend.Tests.Infrastructure;
 
 [assembly: AssemblyFixture(typeof(Web.Frontend.Tests.EndToEnd))]
 
 namespace Web.Frontend.Tests;
 
-/// <summary>One system and one browser for every end-to-end test of the assembly.</summary>
+/// <summary>
+/// One whole system (the real AppHost through the testing builder: Redis with a replica and Sentinels, PostgreSQL,
+/// Prices.Ingest, Bets.Api, two Sync.Api replicas, Web.Frontend) and one browser for every end-to-end test of the assembly.
+/// </summary>
 public sealed class EndToEnd : IAsyncLifetime
 {
-    public PlatformSystem System { get; } = new();
+    public DistributedApplication App { get; private set; } = null!;
+
+    /// <summary>The front end's address. Its host is exactly the one Bets.Api's sign-in domain names (127.0.0.1:port).</summary>
+    public Uri FrontendUrl { get; private set; } = null!;
 
     public Browser Browser { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
+        var ct = TestContext.Current.CancellationToken;
         var browser = Browser.LaunchAsync();
-        await System.StartAsync(TestContext.Current.CancellationToken);
-        Browser = await browser;
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(ct);
+        App = await builder.BuildAsync(ct);
+        await App.StartAsync(ct).WaitAsync(TimeSpan.FromMinutes(2), ct);
+        await App.ResourceNotifications.WaitForResourceHealthyAsync("web", ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+        FrontendUrl = App.GetEndpoint("web", "http");
+        Browser = await browser.WaitAsync(TimeSpan.FromSeconds(60), ct);
     }
 
     public async ValueTask DisposeAsync()
     {
         if (Browser is not null) await Browser.DisposeAsync();
-        await System.DisposeAsync();
+        if (App is not null) await App.DisposeAsync();
     }
 
     /// <summary>Keeps a screenshot as a test artifact (artifacts/Web.Frontend.Tests/screenshots).</summary>

@@ -17,8 +17,8 @@ public sealed class SyncWatchTests(EndToEnd e2e)
     public async Task SecondViewerFollowsPlayPauseAndSeekAndReceivesChat()
     {
         var ct = TestContext.Current.CancellationToken;
-        var (hostContext, host, hostErrors) = await e2e.Browser.NewPageAsync(e2e.System.FrontendUrl, 1280, 900);
-        var (guestContext, guest, guestErrors) = await e2e.Browser.NewPageAsync(e2e.System.FrontendUrl, 390, 844, mobile: true);
+        var (hostContext, host, hostErrors) = await e2e.Browser.NewPageAsync(e2e.FrontendUrl, 1280, 900);
+        var (guestContext, guest, guestErrors) = await e2e.Browser.NewPageAsync(e2e.FrontendUrl, 390, 844, mobile: true);
         await using var _ = hostContext;
         await using var __ = guestContext;
 
@@ -96,7 +96,7 @@ public sealed class SyncWatchTests(EndToEnd e2e)
     [Fact]
     public async Task UnknownRoomLinkShowsAReadableMessage()
     {
-        var (context, page, errors) = await e2e.Browser.NewPageAsync(e2e.System.FrontendUrl, 1280, 800);
+        var (context, page, errors) = await e2e.Browser.NewPageAsync(e2e.FrontendUrl, 1280, 800);
         await using var _ = context;
         await page.GotoAsync("/watch/00000000-0000-0000-0000-000000000000");
         await page.GetByRole(AriaRole.Heading, new() { Name = "Room unavailable" }).WaitForAsync();

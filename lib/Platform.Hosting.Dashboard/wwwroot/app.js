@@ -25,6 +25,29 @@ function s(tag, attrs, ...children) {
   return el;
 }
 
+/**
+ * Keyed list update: a row whose data did not change keeps its element (and with it focus, hover and selection);
+ * changed and new rows are rendered, gone rows removed, and the rest moved into order. Live updates then touch only
+ * what changed instead of rebuilding every row.
+ */
+function reconcile(parent, items, keyOf, signatureOf, render) {
+  const existing = new Map();
+  for (const el of parent.children) if (el.dataset.key !== undefined) existing.set(el.dataset.key, el);
+  const wanted = items.map(item => {
+    const key = keyOf(item);
+    const signature = signatureOf(item);
+    const old = existing.get(key);
+    existing.delete(key);
+    if (old && old.dataset.signature === signature) return old;
+    const el = render(item);
+    el.dataset.key = key;
+    el.dataset.signature = signature;
+    return el;
+  });
+  for (const el of [...parent.children]) if (el.dataset.key === undefined || existing.has(el.dataset.key)) el.remove();
+  wanted.forEach((el, i) => { if (parent.children[i] !== el) parent.insertBefore(el, parent.children[i] || null); });
+}
+
 async function api(path, options) {
   const response = await fetch('/api' + path, options);
   if (response.status === 401) { location.reload(); throw new Error('signed out'); }
@@ -266,12 +289,14 @@ async function tracesPage(params) {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(state)) if (v) q.set(k, v);
     const traces = await api('/traces?' + q);
-    body.replaceChildren(...traces.map(t => h('tr', { class: 'clickable trace-row', 'data-trace': t.traceId, onclick: () => { location.hash = '#/traces/' + t.traceId; } },
-      h('td', { class: 'muted mono' }, fmtTime(nanosToDate(t.startUnixNano))),
-      h('td', {}, h('a', { href: '#/traces/' + t.traceId }, t.rootService + ': ' + t.name), t.errorCount ? [' ', badge(t.errorCount + ' error' + (t.errorCount > 1 ? 's' : ''), 'err')] : null),
-      h('td', {}, t.services.map(sv => h('span', { style: 'margin-right:.5rem;white-space:nowrap' }, h('span', { class: 'svc', style: `background:${colorOf(sv)}` }), sv))),
-      h('td', { class: 'mono' }, fmtMs(t.durationMs)),
-      h('td', { class: 'hide-sm' }, t.spanCount))));
+    reconcile(body, traces, t => t.traceId,
+      t => [t.name, t.rootService, t.errorCount, t.durationMs, t.spanCount, t.services.join(' ')].join('|'),
+      t => h('tr', { class: 'clickable trace-row', 'data-trace': t.traceId, onclick: () => { location.hash = '#/traces/' + t.traceId; } },
+        h('td', { class: 'muted mono' }, fmtTime(nanosToDate(t.startUnixNano))),
+        h('td', {}, h('a', { href: '#/traces/' + t.traceId }, t.rootService + ': ' + t.name), t.errorCount ? [' ', badge(t.errorCount + ' error' + (t.errorCount > 1 ? 's' : ''), 'err')] : null),
+        h('td', {}, t.services.map(sv => h('span', { style: 'margin-right:.5rem;white-space:nowrap' }, h('span', { class: 'svc', style: `background:${colorOf(sv)}` }), sv))),
+        h('td', { class: 'mono' }, fmtMs(t.durationMs)),
+        h('td', { class: 'hide-sm' }, t.spanCount)));
     if (!traces.length) body.append(h('tr', {}, h('td', { colspan: 5, class: 'empty' }, 'No traces yet.')));
   }
   await refresh();

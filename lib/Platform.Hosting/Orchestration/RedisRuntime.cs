@@ -30,14 +30,8 @@ internal sealed class RedisRuntime(RedisResource redis) : ResourceRuntime(redis,
             }
 
             Directory.CreateDirectory(data);
-            var conf = new StringBuilder()
-                .AppendLine("bind 127.0.0.1")
-                .AppendLine(CultureInfo.InvariantCulture, $"port {PortOf(instance, RedisResource.PrimaryEndpointName)}")
+            var conf = RedisConfigFile.Common(PortOf(instance, RedisResource.PrimaryEndpointName), data, Redis.PasswordParameter.Value)
                 .AppendLine("protected-mode no")
-                .AppendLine("daemonize no")
-                .AppendLine("logfile \"\"")
-                .AppendLine(CultureInfo.InvariantCulture, $"dir \"{data}\"")
-                .AppendLine(CultureInfo.InvariantCulture, $"requirepass \"{Redis.PasswordParameter.Value}\"")
                 .AppendLine(CultureInfo.InvariantCulture, $"masterauth \"{Redis.PasswordParameter.Value}\"")
                 .AppendLine(CultureInfo.InvariantCulture, $"maxmemory {Redis.MaxMemory}")
                 .AppendLine(CultureInfo.InvariantCulture, $"maxmemory-policy {Redis.MaxMemoryPolicy}")
@@ -53,8 +47,7 @@ internal sealed class RedisRuntime(RedisResource redis) : ResourceRuntime(redis,
             }
 
             // Sentinel rewrites this file (CONFIG REWRITE) when it reconfigures the instance after a failover.
-            await File.WriteAllTextAsync(ConfigFile(instance), conf.ToString(), cancellationToken).ConfigureAwait(false);
-            Files.SetMode(ConfigFile(instance), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            await RedisConfigFile.WriteAsync(ConfigFile(instance), conf, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -111,21 +104,14 @@ internal sealed class RedisSentinelRuntime(RedisSentinelResource sentinel) : Res
             var dir = Path.Combine(_directory, instance.Name);
             Directory.CreateDirectory(dir);
             // Fresh every start: ports may change between runs and Sentinel keeps the topology it learnt in this file.
-            var conf = new StringBuilder()
-                .AppendLine("bind 127.0.0.1")
-                .AppendLine(CultureInfo.InvariantCulture, $"port {PortOf(instance, RedisSentinelResource.PrimaryEndpointName)}")
-                .AppendLine("daemonize no")
-                .AppendLine("logfile \"\"")
-                .AppendLine(CultureInfo.InvariantCulture, $"dir \"{dir}\"")
-                // Clients authenticate to Sentinels with the same password; Sentinels use it with each other too.
-                .AppendLine(CultureInfo.InvariantCulture, $"requirepass \"{password}\"")
+            // Clients authenticate to Sentinels with the same password; Sentinels use it with each other too.
+            var conf = RedisConfigFile.Common(PortOf(instance, RedisSentinelResource.PrimaryEndpointName), dir, password)
                 .AppendLine(CultureInfo.InvariantCulture, $"sentinel monitor {Sentinel.MasterName} {master.Host} {master.Port} {Sentinel.Quorum}")
                 .AppendLine(CultureInfo.InvariantCulture, $"sentinel auth-pass {Sentinel.MasterName} {password}")
                 .AppendLine(CultureInfo.InvariantCulture, $"sentinel down-after-milliseconds {Sentinel.MasterName} {(long)Sentinel.DownAfter.TotalMilliseconds}")
                 .AppendLine(CultureInfo.InvariantCulture, $"sentinel failover-timeout {Sentinel.MasterName} {(long)Sentinel.FailoverTimeout.TotalMilliseconds}")
                 .AppendLine(CultureInfo.InvariantCulture, $"sentinel parallel-syncs {Sentinel.MasterName} 1");
-            await File.WriteAllTextAsync(ConfigFile(instance), conf.ToString(), cancellationToken).ConfigureAwait(false);
-            Files.SetMode(ConfigFile(instance), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            await RedisConfigFile.WriteAsync(ConfigFile(instance), conf, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -152,4 +138,23 @@ internal sealed class RedisSentinelRuntime(RedisSentinelResource sentinel) : Res
     }
 
     private string ConfigFile(InstanceRuntime instance) => Path.Combine(_directory, instance.Name, "sentinel.conf");
+}
+
+/// <summary>What redis-server's and redis-sentinel's config files share: loopback, foreground, stdout log, password.</summary>
+internal static class RedisConfigFile
+{
+    public static StringBuilder Common(int port, string directory, string password) => new StringBuilder()
+        .AppendLine("bind 127.0.0.1")
+        .AppendLine(CultureInfo.InvariantCulture, $"port {port}")
+        .AppendLine("daemonize no")
+        .AppendLine("logfile \"\"")
+        .AppendLine(CultureInfo.InvariantCulture, $"dir \"{directory}\"")
+        .AppendLine(CultureInfo.InvariantCulture, $"requirepass \"{password}\"");
+
+    /// <summary>Writes the file readable by its owner only: it holds the password.</summary>
+    public static async Task WriteAsync(string path, StringBuilder conf, CancellationToken cancellationToken)
+    {
+        await File.WriteAllTextAsync(path, conf.ToString(), cancellationToken).ConfigureAwait(false);
+        Files.SetMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Prices.Ingest.Exchanges;
 using Prices.Ingest.Tests.Fakes;
 using static Prices.Ingest.Tests.Fakes.ExchangeFrames;
@@ -7,32 +6,23 @@ namespace Prices.Ingest.Tests.Exchanges;
 
 public sealed class BinanceSourceTests
 {
-    private static (BinanceSource Source, ListLogger<BinanceSource> Logger) Create(FakeExchangeServer server, BinanceStream stream, decimal rate = 1.0m)
-    {
-        var logger = new ListLogger<BinanceSource>();
-        var options = new BinanceOptions
+    private static Task<ExchangeHarness<BinanceSource>> StartAsync(BinanceStream stream, decimal rate = 1.0m) =>
+        ExchangeHarness.StartAsync<BinanceOptions, BinanceSource>("/ws", (o, t, m, l) => new BinanceSource(o, t, m, l), o =>
         {
-            Url = server.Url("/ws"),
-            Stream = stream,
-            QuoteToUsdRate = rate,
-            ReconnectInitialDelay = TimeSpan.FromMilliseconds(20),
-            ReconnectMaxDelay = TimeSpan.FromMilliseconds(100),
-        };
-        return (new BinanceSource(Options.Create(options), TimeProvider.System, TestMetrics.Create(), logger), logger);
-    }
+            o.Stream = stream;
+            o.QuoteToUsdRate = rate;
+        });
 
     [Fact]
     public async Task BookTickerGivesTheExactMidConvertedFromUsdtWithTheDeclaredRate()
     {
-        await using var server = await FakeExchangeServer.StartAsync();
-        var (source, _) = Create(server, BinanceStream.BookTicker, rate: 0.9995m);
-        await using var run = new SourceRun(source);
-        var connection = await server.NextConnectionAsync();
+        await using var exchange = await StartAsync(BinanceStream.BookTicker, rate: 0.9995m);
+        var connection = await exchange.NextConnectionAsync();
         Assert.Equal("/ws/btcusdt@bookTicker", connection.Path);
 
         await connection.SendAllAsync(Binance.BookTicker(400900217, "64000.10000000", "64000.30000000"));
 
-        var tick = await run.NextTickAsync();
+        var tick = await exchange.NextTickAsync();
         Assert.Equal("binance", tick.Source);
         Assert.Equal("USDT", tick.Quote);
         Assert.Equal(64000.20m * 0.9995m, tick.Price);
@@ -42,15 +32,13 @@ public sealed class BinanceSourceTests
     [Fact]
     public async Task TradeStreamUsesTheTradePriceAndTime()
     {
-        await using var server = await FakeExchangeServer.StartAsync();
-        var (source, _) = Create(server, BinanceStream.Trade);
-        await using var run = new SourceRun(source);
-        var connection = await server.NextConnectionAsync();
+        await using var exchange = await StartAsync(BinanceStream.Trade);
+        var connection = await exchange.NextConnectionAsync();
         Assert.Equal("/ws/btcusdt@trade", connection.Path);
 
         await connection.SendAllAsync(Binance.Trade(12345, "64011.99000000", 1732263569061));
 
-        var tick = await run.NextTickAsync();
+        var tick = await exchange.NextTickAsync();
         Assert.Equal(64011.99m, tick.Price);
         Assert.Equal(1732263569061, tick.ExchangeTimeMs);
     }
@@ -58,10 +46,8 @@ public sealed class BinanceSourceTests
     [Fact]
     public async Task CrossedOrMalformedBooksAreSkippedAndAPoliteCloseReconnects()
     {
-        await using var server = await FakeExchangeServer.StartAsync();
-        var (source, logger) = Create(server, BinanceStream.BookTicker);
-        await using var run = new SourceRun(source);
-        var connection = await server.NextConnectionAsync();
+        await using var exchange = await StartAsync(BinanceStream.BookTicker);
+        var connection = await exchange.NextConnectionAsync();
 
         await connection.SendAllAsync(
             Binance.BookTicker(1, "64000.30", "64000.10"),     // crossed book
@@ -70,13 +56,13 @@ public sealed class BinanceSourceTests
             "{",
             Binance.BookTicker(4, "64000.00", "64001.00"));
 
-        Assert.Equal(64000.50m, (await run.NextTickAsync()).Price);
-        Assert.Equal(4, logger.Count("malformed frame skipped"));
+        Assert.Equal(64000.50m, (await exchange.NextTickAsync()).Price);
+        Assert.Equal(4, exchange.Logger.Count("malformed frame skipped"));
 
         await connection.CloseAsync();
-        var again = await server.NextConnectionAsync();
+        var again = await exchange.NextConnectionAsync();
         await again.SendAsync(Binance.BookTicker(5, "64010.00", "64011.00"));
-        Assert.Equal(64010.50m, (await run.NextTickAsync()).Price);
-        Assert.Equal(1, logger.Count("server closed the connection"));
+        Assert.Equal(64010.50m, (await exchange.NextTickAsync()).Price);
+        Assert.Equal(1, exchange.Logger.Count("server closed the connection"));
     }
 }

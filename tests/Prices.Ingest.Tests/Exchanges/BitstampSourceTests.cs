@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.Options;
 using Prices.Ingest.Exchanges;
 using Prices.Ingest.Tests.Fakes;
 using static Prices.Ingest.Tests.Fakes.ExchangeFrames;
@@ -8,26 +7,14 @@ namespace Prices.Ingest.Tests.Exchanges;
 
 public sealed class BitstampSourceTests
 {
-    private static (BitstampSource Source, ListLogger<BitstampSource> Logger) Create(FakeExchangeServer server)
-    {
-        var logger = new ListLogger<BitstampSource>();
-        var options = new BitstampOptions
-        {
-            Url = server.Url("/"),
-            HeartbeatInterval = TimeSpan.FromMilliseconds(200),
-            ReconnectInitialDelay = TimeSpan.FromMilliseconds(20),
-            ReconnectMaxDelay = TimeSpan.FromMilliseconds(100),
-        };
-        return (new BitstampSource(Options.Create(options), TimeProvider.System, TestMetrics.Create(), logger), logger);
-    }
+    private static Task<ExchangeHarness<BitstampSource>> StartAsync() =>
+        ExchangeHarness.StartAsync<BitstampOptions, BitstampSource>("/", (o, t, m, l) => new BitstampSource(o, t, m, l), o => o.HeartbeatInterval = TimeSpan.FromMilliseconds(200));
 
     [Fact]
     public async Task SubscribesToLiveTradesSendsHeartbeatsAndParsesPriceStr()
     {
-        await using var server = await FakeExchangeServer.StartAsync();
-        var (source, _) = Create(server);
-        await using var run = new SourceRun(source);
-        var connection = await server.NextConnectionAsync();
+        await using var exchange = await StartAsync();
+        var connection = await exchange.NextConnectionAsync();
 
         using (var subscribe = JsonDocument.Parse(await connection.ReceiveAsync()))
         {
@@ -36,7 +23,7 @@ public sealed class BitstampSourceTests
         }
 
         await connection.SendAllAsync(Bitstamp.SubscriptionSucceeded(), Bitstamp.Trade(1, "64012.37"));
-        var tick = await run.NextTickAsync();
+        var tick = await exchange.NextTickAsync();
         Assert.Equal(64012.37m, tick.Price);
         Assert.Equal(1732263569061, tick.ExchangeTimeMs);
 
@@ -47,10 +34,8 @@ public sealed class BitstampSourceTests
     [Fact]
     public async Task ReconnectsWhenBitstampRequestsItAndSkipsMalformedTrades()
     {
-        await using var server = await FakeExchangeServer.StartAsync();
-        var (source, logger) = Create(server);
-        await using var run = new SourceRun(source);
-        var first = await server.NextConnectionAsync();
+        await using var exchange = await StartAsync();
+        var first = await exchange.NextConnectionAsync();
         await first.ReceiveAsync();
 
         await first.SendAllAsync(
@@ -59,13 +44,13 @@ public sealed class BitstampSourceTests
             """{"event":"trade","channel":"live_trades_btcusd"}""",
             Bitstamp.Trade(3, "64000.01"),
             Bitstamp.RequestReconnect());
-        Assert.Equal(64000.01m, (await run.NextTickAsync()).Price);
-        Assert.Equal(3, logger.Count("malformed frame skipped"));
+        Assert.Equal(64000.01m, (await exchange.NextTickAsync()).Price);
+        Assert.Equal(3, exchange.Logger.Count("malformed frame skipped"));
 
-        var second = await server.NextConnectionAsync();
+        var second = await exchange.NextConnectionAsync();
         Assert.Contains("bts:subscribe", await second.ReceiveAsync(), StringComparison.Ordinal);
         await second.SendAsync(Bitstamp.Trade(4, "64000.02"));
-        Assert.Equal(64000.02m, (await run.NextTickAsync()).Price);
-        Assert.Equal(1, logger.Count("reconnecting at the exchange's request"));
+        Assert.Equal(64000.02m, (await exchange.NextTickAsync()).Price);
+        Assert.Equal(1, exchange.Logger.Count("reconnecting at the exchange's request"));
     }
 }

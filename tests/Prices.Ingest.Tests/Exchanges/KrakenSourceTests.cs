@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.Options;
 using Prices.Ingest.Exchanges;
 using Prices.Ingest.Tests.Fakes;
 using static Prices.Ingest.Tests.Fakes.ExchangeFrames;
@@ -8,26 +7,15 @@ namespace Prices.Ingest.Tests.Exchanges;
 
 public sealed class KrakenSourceTests
 {
-    private static (KrakenSource Source, ListLogger<KrakenSource> Logger) Create(FakeExchangeServer server, TimeSpan? idleTimeout = null)
-    {
-        var logger = new ListLogger<KrakenSource>();
-        var options = new KrakenOptions
-        {
-            Url = server.Url("/v2"),
-            IdleTimeout = idleTimeout ?? TimeSpan.FromSeconds(30),
-            ReconnectInitialDelay = TimeSpan.FromMilliseconds(20),
-            ReconnectMaxDelay = TimeSpan.FromMilliseconds(100),
-        };
-        return (new KrakenSource(Options.Create(options), TimeProvider.System, TestMetrics.Create(), logger), logger);
-    }
+    private static Task<ExchangeHarness<KrakenSource>> StartAsync(TimeSpan? idleTimeout = null) =>
+        ExchangeHarness.StartAsync<KrakenOptions, KrakenSource>(
+            "/v2", (o, t, m, l) => new KrakenSource(o, t, m, l), o => o.IdleTimeout = idleTimeout ?? TimeSpan.FromSeconds(30));
 
     [Fact]
     public async Task SubscribesWithV2SyntaxAndReadsNumberTokensWithoutDoubleRounding()
     {
-        await using var server = await FakeExchangeServer.StartAsync();
-        var (source, _) = Create(server);
-        await using var run = new SourceRun(source);
-        var connection = await server.NextConnectionAsync();
+        await using var exchange = await StartAsync();
+        var connection = await exchange.NextConnectionAsync();
         await connection.SendAsync(Kraken.Status());
 
         using var subscribe = JsonDocument.Parse(await connection.ReceiveAsync());
@@ -39,19 +27,17 @@ public sealed class KrakenSourceTests
         await connection.SendAllAsync(Kraken.SubscribeAck(), Kraken.Ticker("64012.1", type: "snapshot"), Kraken.Heartbeat(),
             Kraken.Ticker("64012.123456789012345678"));
 
-        var snapshot = await run.NextTickAsync();
+        var snapshot = await exchange.NextTickAsync();
         Assert.Equal(64012.1m, snapshot.Price);
         Assert.Equal("64012.1", snapshot.Price.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal(64012.123456789012345678m, (await run.NextTickAsync()).Price);
+        Assert.Equal(64012.123456789012345678m, (await exchange.NextTickAsync()).Price);
     }
 
     [Fact]
     public async Task OtherSymbolsAndMalformedTickersAreSkipped()
     {
-        await using var server = await FakeExchangeServer.StartAsync();
-        var (source, logger) = Create(server);
-        await using var run = new SourceRun(source);
-        var connection = await server.NextConnectionAsync();
+        await using var exchange = await StartAsync();
+        var connection = await exchange.NextConnectionAsync();
         await connection.ReceiveAsync();
 
         await connection.SendAllAsync(
@@ -61,29 +47,27 @@ public sealed class KrakenSourceTests
             "not json at all",
             Kraken.Ticker("64000.5"));
 
-        Assert.Equal(64000.5m, (await run.NextTickAsync()).Price);
-        Assert.Equal(4, logger.Count("malformed frame skipped"));
+        Assert.Equal(64000.5m, (await exchange.NextTickAsync()).Price);
+        Assert.Equal(4, exchange.Logger.Count("malformed frame skipped"));
     }
 
     [Fact]
     public async Task ASilentConnectionIsReopenedAfterTheIdleTimeoutAndAFailedSubscribeRetries()
     {
-        await using var server = await FakeExchangeServer.StartAsync();
-        var (source, logger) = Create(server, idleTimeout: TimeSpan.FromMilliseconds(300));
-        await using var run = new SourceRun(source);
-        var first = await server.NextConnectionAsync();
+        await using var exchange = await StartAsync(idleTimeout: TimeSpan.FromMilliseconds(300));
+        var first = await exchange.NextConnectionAsync();
         await first.ReceiveAsync();
 
         // No frame at all, not even a heartbeat: the client gives up on the connection and opens a new one.
-        var second = await server.NextConnectionAsync();
+        var second = await exchange.NextConnectionAsync();
         await second.ReceiveAsync();
-        Assert.Equal(1, logger.Count("no frame for"));
+        Assert.Equal(1, exchange.Logger.Count("no frame for"));
 
         await second.SendAsync(Kraken.SubscribeError("Currency pair not supported"));
-        var third = await server.NextConnectionAsync();
+        var third = await exchange.NextConnectionAsync();
         await third.ReceiveAsync();
         await third.SendAsync(Kraken.Ticker("64001"));
-        Assert.Equal(64001m, (await run.NextTickAsync()).Price);
+        Assert.Equal(64001m, (await exchange.NextTickAsync()).Price);
     }
 
     [Fact]
@@ -94,14 +78,12 @@ public sealed class KrakenSourceTests
         listener.Start();
         var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        var logger = new ListLogger<KrakenSource>();
-        var options = new KrakenOptions
-        {
-            Url = new Uri($"ws://127.0.0.1:{port}/v2"),
-            ReconnectInitialDelay = TimeSpan.FromMilliseconds(10),
-            ReconnectMaxDelay = TimeSpan.FromMilliseconds(40),
-        };
-        var source = new KrakenSource(Options.Create(options), TimeProvider.System, TestMetrics.Create(), logger);
+        var (source, logger) = ExchangeHarness.Create<KrakenOptions, KrakenSource>(
+            new Uri($"ws://127.0.0.1:{port}/v2"), (o, t, m, l) => new KrakenSource(o, t, m, l), o =>
+            {
+                o.ReconnectInitialDelay = TimeSpan.FromMilliseconds(10);
+                o.ReconnectMaxDelay = TimeSpan.FromMilliseconds(40);
+            });
         await using (new SourceRun(source))
         {
             await Poll.Until(() => logger.Count("connection lost") >= 3);

@@ -5,20 +5,18 @@ using Microsoft.Extensions.Options;
 using Platform.Redis;
 using Prices.Ingest.Publishing;
 using Prices.Ingest.Tests.Fakes;
+using static Prices.Ingest.Tests.Fakes.TestTimeouts;
 
 namespace Prices.Ingest.Tests.Redis;
 
 [Collection(RedisCollection.Name)]
 public sealed class RedisContractTests(RedisFixture redis)
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task PublishedPricesFollowTheKeyTableAndTheMessageSchema()
     {
         await redis.ResetAsync();
-        var queue = await redis.Client.GetSubscriber().SubscribeAsync(RedisChannel.Literal("prices:btc:usd")).WaitAsync(Wait, Ct);
+        var queue = await redis.SubscribeToPricesAsync();
         try
         {
             await using (await PricesHost.StartAsync(PricesHost.Defaults(redis.Topology.ConnectionString, "contract")))
@@ -84,10 +82,8 @@ public sealed class RedisContractTests(RedisFixture redis)
     public async Task ARepeatedPriceBecomesANewHistoryMemberEachTime()
     {
         await redis.ResetAsync();
-        var options = Options.Create(new PublishingOptions { InstanceId = "repeat", LeaseDuration = TimeSpan.FromSeconds(10) });
-        var lease = new WriterLease(redis.Client, options, TimeProvider.System, NullLogger<WriterLease>.Instance);
+        var (lease, publisher) = redis.Writer("repeat", TimeSpan.FromSeconds(10));
         Assert.True(await lease.TryAcquireOrRenewAsync().WaitAsync(Wait, Ct));
-        var publisher = new RedisPricePublisher(redis.Client, options, NullLogger<RedisPricePublisher>.Instance);
         const long at = 1_900_000_000_000;
 
         var results = new List<PublishResult>();

@@ -1,5 +1,9 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Platform.Redis;
 using Platform.TestSupport;
+using Prices.Ingest.Publishing;
+using static Prices.Ingest.Tests.Fakes.TestTimeouts;
 
 namespace Prices.Ingest.Tests.Redis;
 
@@ -22,6 +26,18 @@ public sealed class RedisFixture : IAsyncLifetime
         await Client.DisposeAsync();
         await Topology.DisposeAsync();
     }
+
+    /// <summary>A writer of the test's own on this Redis: its lease and the publisher fenced by it.</summary>
+    public (WriterLease Lease, RedisPricePublisher Publisher) Writer(string instanceId, TimeSpan lease)
+    {
+        var options = Options.Create(new PublishingOptions { InstanceId = instanceId, LeaseDuration = lease });
+        return (new WriterLease(Client, options, TimeProvider.System, NullLogger<WriterLease>.Instance),
+                new RedisPricePublisher(Client, options, NullLogger<RedisPricePublisher>.Instance));
+    }
+
+    /// <summary>Subscribes the tests' client to the price channel Prices.Ingest publishes on.</summary>
+    public Task<ChannelMessageQueue> SubscribeToPricesAsync() =>
+        Client.GetSubscriber().SubscribeAsync(RedisChannel.Literal("prices:btc:usd")).WaitAsync(Wait, Ct);
 
     /// <summary>Removes every key Prices.Ingest writes, so each test starts from nothing.</summary>
     public Task ResetAsync() => Client.GetDatabase().KeyDeleteAsync(

@@ -1,26 +1,14 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Platform.Redis;
 using Prices.Ingest.Publishing;
 using Prices.Ingest.Tests.Fakes;
+using static Prices.Ingest.Tests.Fakes.TestTimeouts;
 
 namespace Prices.Ingest.Tests.Redis;
 
 [Collection(RedisCollection.Name)]
 public sealed class WriterLeaseTests(RedisFixture redis)
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private (WriterLease Lease, RedisPricePublisher Publisher) Instance(string name, TimeSpan lease)
-    {
-        var options = Options.Create(new PublishingOptions { InstanceId = name, LeaseDuration = lease });
-        return (new WriterLease(redis.Client, options, TimeProvider.System, NullLogger<WriterLease>.Instance),
-                new RedisPricePublisher(redis.Client, options, NullLogger<RedisPricePublisher>.Instance));
-    }
-
     private static PriceMessage Message(string writer, long seq) =>
         new("BTC/USD", 64000m + seq, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), "ok", [], writer, seq);
 
@@ -28,8 +16,8 @@ public sealed class WriterLeaseTests(RedisFixture redis)
     public async Task OnlyTheLeaseholderCanWriteAndAFormerHolderIsFencedOut()
     {
         await redis.ResetAsync();
-        var (a, aPublisher) = Instance("lease-a", TimeSpan.FromSeconds(1));
-        var (b, bPublisher) = Instance("lease-b", TimeSpan.FromSeconds(1));
+        var (a, aPublisher) = redis.Writer("lease-a", TimeSpan.FromSeconds(1));
+        var (b, bPublisher) = redis.Writer("lease-b", TimeSpan.FromSeconds(1));
 
         Assert.True(await a.TryAcquireOrRenewAsync().WaitAsync(Wait, Ct));
         Assert.False(await b.TryAcquireOrRenewAsync().WaitAsync(Wait, Ct));
@@ -55,7 +43,7 @@ public sealed class WriterLeaseTests(RedisFixture redis)
         await redis.ResetAsync();
         var lease = TimeSpan.FromSeconds(2);
         var received = new ConcurrentQueue<PriceMessage>();
-        var queue = await redis.Client.GetSubscriber().SubscribeAsync(RedisChannel.Literal("prices:btc:usd")).WaitAsync(Wait, Ct);
+        var queue = await redis.SubscribeToPricesAsync();
         queue.OnMessage(m => received.Enqueue(PriceMessage.Parse((byte[])m.Message!)));
         await using var first = await IngestProcess.StartAsync(redis.Topology.ConnectionString, "proc-1", lease);
         await using var second = await IngestProcess.StartAsync(redis.Topology.ConnectionString, "proc-2", lease);

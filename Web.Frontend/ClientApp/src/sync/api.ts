@@ -2,6 +2,7 @@
 import { HubConnection, HubConnectionBuilder, HubConnectionState, HttpTransportType, LogLevel } from '@microsoft/signalr';
 import { request } from '../http';
 import type { Timeline } from './engine';
+import { RoomRevisions } from './revisions';
 
 export type Role = 'member' | 'cohost' | 'host';
 export interface Session { token: string; userId: string; displayName: string; expiresAt: string }
@@ -16,7 +17,7 @@ export type SignalKind = 'offer' | 'answer' | 'ice' | 'bye';
 export interface Signal { fromPeerId: string; fromUserId: string; kind: SignalKind; payload: string }
 export interface Snapshot {
   room: Room; you: Member; members: Member[]; queue: QueueItem[]; timeline: Timeline;
-  voice: VoicePeer[]; recentChat: ChatMessage[]; serverTimeMs: number;
+  voice: VoicePeer[]; recentChat: ChatMessage[]; serverTimeMs: number; revision: number;
 }
 interface HubErrorBody { code: string; message: string; retryAfterMs: number | null }
 interface HubResult<T> { ok: boolean; value: T | null; error: HubErrorBody | null }
@@ -83,6 +84,7 @@ export interface SyncClientHandlers {
  */
 export class SyncHub {
   readonly connection: HubConnection;
+  private readonly revisions = new RoomRevisions<Snapshot>();
   private stopped = false;
 
   constructor(tokenFactory: () => string, private readonly handlers: SyncClientHandlers) {
@@ -95,12 +97,13 @@ export class SyncHub {
       .build();
     const c = this.connection;
     c.on('TimelineChanged', (t: Timeline) => handlers.timelineChanged(t));
-    c.on('MembersChanged', (m: Member[]) => handlers.membersChanged(m));
-    c.on('RoomChanged', (r: Room) => handlers.roomChanged(r));
-    c.on('QueueChanged', (q: QueueItem[]) => handlers.queueChanged(q));
+    const revisions = this.revisions;
+    c.on('MembersChanged', (m: Member[], rev: number) => { if (revisions.accept('members', rev, m)) handlers.membersChanged(m); });
+    c.on('RoomChanged', (r: Room, rev: number) => { if (revisions.accept('room', rev, r)) handlers.roomChanged(r); });
+    c.on('QueueChanged', (q: QueueItem[], rev: number) => { if (revisions.accept('queue', rev, q)) handlers.queueChanged(q); });
     c.on('ChatReceived', (m: ChatMessage) => handlers.chatReceived(m));
     c.on('ReactionReceived', (r: Reaction) => handlers.reactionReceived(r));
-    c.on('VoiceChanged', (v: VoicePeer[]) => handlers.voiceChanged(v));
+    c.on('VoiceChanged', (v: VoicePeer[], rev: number) => { if (revisions.accept('voice', rev, v)) handlers.voiceChanged(v); });
     c.on('SignalReceived', (s: Signal) => handlers.signalReceived(s));
     c.on('ResyncRequested', () => handlers.resyncRequested());
     c.onreconnecting(() => handlers.connectionChanged('reconnecting'));
@@ -153,9 +156,9 @@ export class SyncHub {
     return this.connection.invoke<number>('GetServerTime');
   }
 
-  joinRoom = (roomId: string, password: string | null) => this.invoke<Snapshot>('JoinRoom', roomId, password);
-  resume = () => this.invoke<Snapshot>('Resume');
-  snapshot = () => this.invoke<Snapshot>('GetSnapshot');
+  joinRoom = async (roomId: string, password: string | null) => this.revisions.adopt(await this.invoke<Snapshot>('JoinRoom', roomId, password));
+  resume = async () => this.revisions.adopt(await this.invoke<Snapshot>('Resume'));
+  snapshot = async () => this.revisions.adopt(await this.invoke<Snapshot>('GetSnapshot'));
   leaveRoom = () => this.invoke<boolean>('LeaveRoom');
   heartbeat = (rttMs: number | null) => this.invoke<boolean>('Heartbeat', rttMs === null ? null : Math.round(rttMs));
   play = () => this.invoke<Timeline>('Play', null);
