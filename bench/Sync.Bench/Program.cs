@@ -2,7 +2,7 @@
 // Redis backplane, PostgreSQL), each room driven with control commands at a fixed rate. Measures the latency from
 // sending a command to its TimelineChanged arriving at every member, and raises the number of rooms until the p99
 // passes the target. Clients run in this process too, so the figure includes their CPU on the same two cores.
-//   dotnet run -c Release --project bench/Sync.Bench -- [--members 100] [--rate 200] [--seconds 8] [--max-rooms 8] [--target-ms 150]
+//   dotnet run -c Release --project bench/Sync.Bench -- [--members 100] [--rate 200] [--seconds 8] [--max-rooms 8] [--target-ms 150] [--warmup-seconds 8]
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -27,6 +27,7 @@ var seconds = Arg("--seconds", 8);
 var maxRooms = Arg("--max-rooms", 8);
 var targetMs = Arg("--target-ms", 150);
 var replicaAcks = Arg("--replica-acks", 1);
+var warmupSeconds = Arg("--warmup-seconds", 8);
 
 ThreadPool.SetMinThreads(Arg("--min-threads", 2), 2);
 Console.WriteLine($"sync bench: {members} members per room over 2 instances, {rate} control events/s per room, {seconds} s per step");
@@ -46,6 +47,15 @@ using var http = new HttpClient();
 var rooms = new List<BenchRoom>();
 var best = (P99: double.NaN, Rooms: 0, EventsPerSecond: 0.0);
 var first = (P99: double.NaN, EventsPerSecond: 0.0);
+if (warmupSeconds > 0)
+{
+    // Unmeasured: in a profile of a cold run, tier-up JIT took 25-50% of the CPU for the first ~7 s of the first step,
+    // which a server that has been up a while no longer pays.
+    rooms.Add(await BenchRoom.CreateAsync(http, urls, members));
+    var (_, warmP99, _, _) = await RunStepAsync(rooms, rate, TimeSpan.FromSeconds(warmupSeconds));
+    Console.WriteLine($"warm-up (not measured): rooms=1 p99_ms={warmP99:F1}");
+}
+
 for (var n = 1; n <= maxRooms; n++)
 {
     while (rooms.Count < n)
