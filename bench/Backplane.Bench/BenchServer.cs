@@ -30,12 +30,15 @@ public sealed class BenchServer : IAsyncDisposable
 
     public Uri HubUri { get; }
 
-    public static async Task<BenchServer> StartAsync(string? redis, string prefix)
+    /// <param name="parallelInvocations">How many of one connection's hub calls may run at once: the sender's window.
+    /// With SignalR's default of one, each Broadcast waits for the previous one, which with the backplane includes its
+    /// PUBLISH round trip, so one sender could never have more than one broadcast in flight.</param>
+    public static async Task<BenchServer> StartAsync(string? redis, string prefix, int parallelInvocations)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        var signalR = builder.Services.AddSignalR();
+        var signalR = builder.Services.AddSignalR(o => o.MaximumParallelInvocationsPerClient = parallelInvocations);
         if (redis is not null)
         {
             signalR.AddRedisBackplane(redis, o => o.ChannelPrefix = prefix);

@@ -15,7 +15,7 @@ await using var redis = await RedisTopology.StartAsync(new RedisTopologyOptions 
 Console.WriteLine($"redis-server on 127.0.0.1:{redis.MasterPort}; {receivers} receivers, {messages} broadcasts, window {window}");
 
 RunResult single;
-await using (var server = await BenchServer.StartAsync(redis: null, prefix: "bench"))
+await using (var server = await BenchServer.StartAsync(redis: null, prefix: "bench", window))
 {
     using var run = new LoadRun([server], receivers, window);
     single = await run.RunAsync("single server, no backplane", warmup, messages, cts.Token);
@@ -24,8 +24,8 @@ await using (var server = await BenchServer.StartAsync(redis: null, prefix: "ben
 Report(single);
 
 RunResult scaled;
-await using (var a = await BenchServer.StartAsync(redis.ConnectionString, "bench"))
-await using (var b = await BenchServer.StartAsync(redis.ConnectionString, "bench"))
+await using (var a = await BenchServer.StartAsync(redis.ConnectionString, "bench", window))
+await using (var b = await BenchServer.StartAsync(redis.ConnectionString, "bench", window))
 {
     using var run = new LoadRun([a, b], receivers, window);
     scaled = await run.RunAsync("two servers, Redis backplane", warmup, messages, cts.Token);
