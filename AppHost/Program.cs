@@ -1,22 +1,18 @@
 var builder = DistributedApplication.CreateBuilder(args);
-builder.AddDashboard();
-builder.AddPublishers();
 
-var redis = builder.AddRedis("redis").WithSentinel(replicas: 1, sentinels: 3);
-var postgres = builder.AddPostgres("postgres").WithDataVolume();
+var redis = builder.AddRedisSentinel("redis", replicas: 1, sentinels: 3).WithDataVolume();
+var postgres = builder.AddPostgres("postgres").WithDataVolume().RunAsLocalProcess();
 var syncDb = postgres.AddDatabase("syncdb");
 
 var prices = builder.AddProject<Projects.Prices_Ingest>("prices-ingest")
     .WithReference(redis).WaitFor(redis)
     .WithHttpHealthCheck("/health");
 
-// Bets keep money in SQLite on a volume of their own (a single-replica StatefulSet when published).
+// Bets keep money in SQLite, in a file of their own (a single-replica StatefulSet with a volume when published).
 var bets = builder.AddProject<Projects.Bets_Api>("bets-api")
     .WithReference(redis).WaitFor(redis).WaitFor(prices)
-    .WithDataVolume()
+    .WithSqliteDatabase("betsdb", "bets.db")
     .WithHttpHealthCheck("/health");
-var betsDb = "Data Source=" + Path.Combine(bets.GetDataVolumePath(), "bets.db");
-bets.WithEnvironment("ConnectionStrings__betsdb", betsDb);
 
 var sync = builder.AddProject<Projects.Sync_Api>("sync-api")
     .WithReference(redis).WithReference(syncDb)

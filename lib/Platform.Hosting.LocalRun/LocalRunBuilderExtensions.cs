@@ -1,0 +1,41 @@
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Lifecycle;
+using Platform.Hosting.LocalRun;
+
+namespace Aspire.Hosting;
+
+/// <summary>Wiring shared by the resources that run as local processes in run mode.</summary>
+public static class LocalRunBuilderExtensions
+{
+    /// <summary>
+    /// Declares that in run mode <paramref name="builder"/>'s resource is carried by <paramref name="processes"/>:
+    /// its state follows theirs, and the dashboard shows them nested under it.
+    /// </summary>
+    public static IResourceBuilder<T> WithLocalProcesses<T>(this IResourceBuilder<T> builder, params IResourceBuilder<ExecutableResource>[] processes)
+        where T : IResource
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ApplicationBuilder.Services.TryAddEventingSubscriber<LocalProcessStatePublisher>();
+        foreach (var process in processes)
+        {
+            process.WithParentRelationship(builder.Resource);
+        }
+
+        var existing = builder.Resource.Annotations.OfType<LocalProcessesAnnotation>().LastOrDefault();
+        return builder.WithAnnotation(
+            new LocalProcessesAnnotation([.. existing?.Processes ?? [], .. processes.Select(p => p.Resource)]),
+            ResourceAnnotationMutationBehavior.Replace);
+    }
+
+    /// <summary>
+    /// Removes what makes <paramref name="builder"/>'s resource a container to DCP, so that in run mode it is carried
+    /// by local processes instead; its endpoints, parameters and connection string stay as they are.
+    /// </summary>
+    internal static void StopRunningAsContainer<T>(this IResourceBuilder<T> builder) where T : ContainerResource
+    {
+        foreach (var image in builder.Resource.Annotations.OfType<ContainerImageAnnotation>().ToList())
+        {
+            builder.Resource.Annotations.Remove(image);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Text;
+using Aspire.Hosting.ApplicationModel;
+
+namespace Platform.Hosting.Sentinel;
+
+/// <summary>
+/// The configuration files of a node and of a Sentinel. Run mode writes them for local processes; the published
+/// containers' start scripts write the same lines, with host names and the password from the environment.
+/// </summary>
+internal static class RedisConfig
+{
+    public const int NodePort = 6379;
+    public const int SentinelPort = 26379;
+
+    /// <summary>A node; <paramref name="replicaOf"/> is the master's <c>host port</c> for a replica, null for the master.</summary>
+    public static string Node(RedisSentinelSettings settings, string? bind, int port, string directory, string password, string? replicaOf) =>
+        Common(bind, port, directory, password)
+            .AppendLine(CultureInfo.InvariantCulture, $"masterauth {password}")
+            .AppendLine(CultureInfo.InvariantCulture, $"maxmemory {settings.MaxMemory}")
+            .AppendLine(CultureInfo.InvariantCulture, $"maxmemory-policy {settings.MaxMemoryPolicy}")
+            .AppendLine("appendonly yes")
+            .AppendLine("appendfsync everysec")
+            .AppendLine(CultureInfo.InvariantCulture, $"save {settings.SnapshotSeconds} 1")
+            // A replica syncs at once instead of waiting for more replicas to batch with (default: 5 s).
+            .AppendLine("repl-diskless-sync yes")
+            .AppendLine("repl-diskless-sync-delay 0")
+            .Append(replicaOf is null ? string.Empty : $"replicaof {replicaOf}\n")
+            .ToString();
+
+    /// <summary>A Sentinel watching the master at <paramref name="master"/> (<c>host port</c>).</summary>
+    public static string Sentinel(RedisSentinelSettings settings, string? bind, int port, string directory, string password, string master, int quorum) =>
+        Common(bind, port, directory, password)
+            .AppendLine(CultureInfo.InvariantCulture, $"sentinel monitor {RedisSentinelResource.MasterName} {master} {quorum}")
+            .AppendLine(CultureInfo.InvariantCulture, $"sentinel auth-pass {RedisSentinelResource.MasterName} {password}")
+            // Sentinels require the password too, so they need it to talk to each other.
+            .AppendLine(CultureInfo.InvariantCulture, $"sentinel sentinel-pass {password}")
+            .AppendLine(CultureInfo.InvariantCulture, $"sentinel down-after-milliseconds {RedisSentinelResource.MasterName} {(long)settings.DownAfter.TotalMilliseconds}")
+            .AppendLine(CultureInfo.InvariantCulture, $"sentinel failover-timeout {RedisSentinelResource.MasterName} {(long)settings.FailoverTimeout.TotalMilliseconds}")
+            .AppendLine(CultureInfo.InvariantCulture, $"sentinel parallel-syncs {RedisSentinelResource.MasterName} 1")
+            .ToString();
+
+    // bind: the addresses to listen on (run mode: loopback only), or null for all (a container's own network).
+    private static StringBuilder Common(string? bind, int port, string directory, string password) => new StringBuilder()
+        .Append(bind is null ? string.Empty : $"bind {bind}\n")
+        .AppendLine(CultureInfo.InvariantCulture, $"port {port}")
+        .AppendLine("daemonize no")
+        .AppendLine("logfile \"\"")
+        .AppendLine(CultureInfo.InvariantCulture, $"dir \"{directory}\"")
+        .AppendLine(CultureInfo.InvariantCulture, $"requirepass {password}");
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
+
+namespace Platform.Hosting.Sentinel;
+
+/// <summary>A node is healthy as master, or as a replica whose link to its master is up.</summary>
+internal sealed class RedisNodeHealthCheck(RedisSentinelResource redis, IResourceWithEndpoints node, RedisProbe probe) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var password = await redis.PasswordParameter.GetValueAsync(cancellationToken).ConfigureAwait(false) ?? string.Empty;
+        var server = await probe.ServerAsync(LocalEndpoint.Of(node), password, sentinel: false).ConfigureAwait(false);
+        return await server.RoleAsync().ConfigureAwait(false) switch
+        {
+            Role.Master => HealthCheckResult.Healthy("master"),
+            Role.Replica { State: "connected" } replica => HealthCheckResult.Healthy($"replica of {replica.MasterIp}:{replica.MasterPort}"),
+            Role.Replica replica => HealthCheckResult.Unhealthy($"replica of {replica.MasterIp}:{replica.MasterPort}, link {replica.State}"),
+            var other => HealthCheckResult.Unhealthy($"ROLE answered {other.Value}"),
+        };
+    }
+}
+
+/// <summary>A Sentinel is healthy when it sees the master up, every replica and every other Sentinel.</summary>
+internal sealed class RedisSentinelHealthCheck(RedisSentinelResource redis, IResourceWithEndpoints sentinel, RedisProbe probe) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var password = await redis.PasswordParameter.GetValueAsync(cancellationToken).ConfigureAwait(false) ?? string.Empty;
+        var server = await probe.ServerAsync(LocalEndpoint.Of(sentinel), password, sentinel: true).ConfigureAwait(false);
+        var master = (await server.SentinelMasterAsync(RedisSentinelResource.MasterName).ConfigureAwait(false)).ToDictionary();
+        var replicas = await server.SentinelReplicasAsync(RedisSentinelResource.MasterName).ConfigureAwait(false);
+        var upReplicas = replicas.Count(r => !r.ToDictionary()["flags"].Contains("down", StringComparison.Ordinal));
+        var sentinels = (await server.SentinelSentinelsAsync(RedisSentinelResource.MasterName).ConfigureAwait(false)).Length + 1;
+        var description = $"master {master["ip"]}:{master["port"]} ({master["flags"]}), {upReplicas}/{redis.Nodes.Count - 1} replicas, {sentinels}/{redis.Sentinels.Count} sentinels";
+        var healthy = master["flags"] == "master" && upReplicas >= redis.Nodes.Count - 1 && sentinels >= redis.Sentinels.Count;
+        return healthy ? HealthCheckResult.Healthy(description) : HealthCheckResult.Unhealthy(description);
+    }
+}
+
+/// <summary>The topology is healthy when a Sentinel names a master and that node answers as master: clients can write.</summary>
+internal sealed class RedisMasterHealthCheck(RedisSentinelResource redis, RedisProbe probe) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var master = await RedisTopology.MasterAsync(redis, probe, cancellationToken).ConfigureAwait(false);
+        if (master is null)
+        {
+            return HealthCheckResult.Unhealthy("no Sentinel names a master");
+        }
+
+        var password = await redis.PasswordParameter.GetValueAsync(cancellationToken).ConfigureAwait(false) ?? string.Empty;
+        var server = await probe.ServerAsync(master, password, sentinel: false).ConfigureAwait(false);
+        return await server.RoleAsync().ConfigureAwait(false) is Role.Master
+            ? HealthCheckResult.Healthy($"master at {master}")
+            : HealthCheckResult.Unhealthy($"the Sentinels name {master}, which is not a master");
+    }
+}
+
+internal static class LocalEndpoint
+{
+    public static IPEndPoint Of(IResourceWithEndpoints resource)
+    {
+        var allocated = resource.GetEndpoint(RedisSentinelResource.EndpointName).EndpointAnnotation.AllocatedEndpoint
+            ?? throw new InvalidOperationException($"'{resource.Name}' has no port yet.");
+        return new IPEndPoint(IPAddress.Loopback, allocated.Port);
+    }
+}

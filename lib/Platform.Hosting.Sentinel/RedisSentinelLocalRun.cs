@@ -1,0 +1,98 @@
+using System.Globalization;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Platform.Hosting.LocalRun;
+
+namespace Platform.Hosting.Sentinel;
+
+/// <summary>
+/// Run mode: every node and Sentinel is a local process from Debian's binaries at a free loopback port. Their
+/// configuration files are written fresh for each run of the AppHost (ports change between runs) and kept while it
+/// runs, so a process restarted from the dashboard comes back in the role Sentinel last gave it.
+/// </summary>
+internal static class RedisSentinelLocalRun
+{
+    public static void AddProcesses(IResourceBuilder<RedisSentinelResource> redis, int replicas, int sentinels)
+    {
+        var app = redis.ApplicationBuilder;
+        var resource = redis.Resource;
+        var folder = Path.Combine(app.GetLocalStateDirectory(), "redis", resource.Name);
+        var configs = Path.Combine(folder, "conf");
+
+        var nodes = Enumerable.Range(0, replicas + 1).Select(i => AddProcess(app, $"{resource.Name}-{Index(i)}", "redis-server", configs)).ToList();
+        var watchers = Enumerable.Range(0, sentinels).Select(i => AddProcess(app, $"{resource.Name}-sentinel-{Index(i)}", "redis-sentinel", configs)).ToList();
+        nodes.ForEach(n => resource.AddNode(n.Resource));
+        watchers.ForEach(s => resource.AddSentinel(s.Resource));
+        redis.WithLocalProcesses([.. nodes, .. watchers]);
+        RedisSentinelBuilderExtensions.AddHealthChecks(redis, nodes, watchers);
+
+        app.Eventing.Subscribe<BeforeStartEvent>((_, _) =>
+        {
+            // Last run's ports are stale: configurations start over; data stays only with WithDataVolume.
+            if (Directory.Exists(configs))
+            {
+                Directory.Delete(configs, recursive: true);
+            }
+
+            var run = Path.Combine(folder, "run");
+            if (Directory.Exists(run))
+            {
+                Directory.Delete(run, recursive: true);
+            }
+
+            LocalState.EnsurePrivateDirectory(folder);
+            LocalState.EnsurePrivateDirectory(configs);
+            return Task.CompletedTask;
+        });
+
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            var node = nodes[i];
+            var replicaOf = i == 0 ? null : nodes[0].Resource;
+            app.Eventing.Subscribe<BeforeResourceStartedEvent>(node.Resource, async (_, cancellationToken) =>
+            {
+                var conf = ConfigFile(configs, node.Resource);
+                if (File.Exists(conf))
+                {
+                    return;
+                }
+
+                var data = LocalState.EnsurePrivateDirectory(Path.Combine(folder, resource.HasDataVolume ? "data" : "run", node.Resource.Name));
+                var password = await resource.PasswordParameter.GetValueAsync(cancellationToken).ConfigureAwait(false) ?? string.Empty;
+                var master = replicaOf is null ? null : $"127.0.0.1 {LocalEndpoint.Of(replicaOf).Port.ToString(CultureInfo.InvariantCulture)}";
+                var text = RedisConfig.Node(resource.Settings, Loopback, LocalEndpoint.Of(node.Resource).Port, data, password, master);
+                await LocalState.WritePrivateFileAsync(conf, text, cancellationToken).ConfigureAwait(false);
+            });
+        }
+
+        foreach (var sentinel in watchers)
+        {
+            app.Eventing.Subscribe<BeforeResourceStartedEvent>(sentinel.Resource, async (_, cancellationToken) =>
+            {
+                var conf = ConfigFile(configs, sentinel.Resource);
+                if (File.Exists(conf))
+                {
+                    return;
+                }
+
+                var password = await resource.PasswordParameter.GetValueAsync(cancellationToken).ConfigureAwait(false) ?? string.Empty;
+                var master = $"127.0.0.1 {LocalEndpoint.Of(nodes[0].Resource).Port.ToString(CultureInfo.InvariantCulture)}";
+                var text = RedisConfig.Sentinel(resource.Settings, Loopback, LocalEndpoint.Of(sentinel.Resource).Port, configs, password, master, resource.Quorum);
+                await LocalState.WritePrivateFileAsync(conf, text, cancellationToken).ConfigureAwait(false);
+            });
+        }
+    }
+
+    // IPv6 loopback too when the machine has it ("-": optional), since clients may resolve localhost to ::1 first.
+    private const string Loopback = "127.0.0.1 -::1";
+
+    private static string Index(int i) => i.ToString(CultureInfo.InvariantCulture);
+
+    private static string ConfigFile(string configs, IResource process) => Path.Combine(configs, process.Name + ".conf");
+
+    private static IResourceBuilder<ExecutableResource> AddProcess(IDistributedApplicationBuilder app, string name, string program, string configs) =>
+        app.AddExecutable(name, DebianBinaries.Find(program, program), configs)
+            .WithEndpoint(name: RedisSentinelResource.EndpointName, scheme: "tcp", isProxied: false)
+            .WithIconName("Database")
+            .WithArgs(Path.Combine(configs, name + ".conf"));
+}
