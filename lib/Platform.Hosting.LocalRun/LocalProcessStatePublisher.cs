@@ -97,8 +97,14 @@ internal sealed class LocalProcessStatePublisher : IDistributedApplicationEventi
     private static async Task PublishToHierarchyAsync(DistributedApplicationModel model, ResourceNotificationService notifications,
         IResource resource, string state, DateTime? started, DateTime? stopped)
     {
-        await notifications.PublishUpdateAsync(resource, s => s with { State = state, StartTimeStamp = started, StopTimeStamp = stopped })
-            .ConfigureAwait(false);
+        // A server that is a container when published says what it is here, not "Container".
+        await notifications.PublishUpdateAsync(resource, s => s with
+        {
+            State = state,
+            StartTimeStamp = started,
+            StopTimeStamp = stopped,
+            ResourceType = resource is ContainerResource ? resource.GetType().Name.Replace("Resource", "", StringComparison.Ordinal) : s.ResourceType,
+        }).ConfigureAwait(false);
         foreach (var child in Children(model, resource))
         {
             await PublishToHierarchyAsync(model, notifications, child, state, started, stopped).ConfigureAwait(false);

@@ -29,9 +29,10 @@ public static class PostgresLocalProcessExtensions
         }
 
         var server = builder.Resource;
-        var folder = Path.Combine(app.GetLocalStateDirectory(), "postgres", server.Name);
+        // Read when the process starts, not now: tests move the state folder after the AppHost's Program has run.
+        string Folder() => Path.Combine(app.GetLocalStateDirectory(), "postgres", server.Name);
         var command = DebianBinaries.IsRoot ? "setpriv" : DebianBinaries.FindPostgres("postgres");
-        var process = app.AddExecutable($"{server.Name}-process", command, folder)
+        var process = app.AddExecutable($"{server.Name}-process", command, app.AppHostDirectory)
             .WithEndpoint(name: "tcp", scheme: "tcp", isProxied: false)
             .WithIconName("DatabaseMultiple")
             .WithArgs(context =>
@@ -47,7 +48,7 @@ public static class PostgresLocalProcessExtensions
 
                 var endpoint = ((IResourceWithEndpoints)context.Resource).GetEndpoint("tcp");
                 context.Args.Add("-D");
-                context.Args.Add(DataDirectory(server, folder));
+                context.Args.Add(DataDirectory(server, Folder()));
                 context.Args.Add("-p");
                 context.Args.Add(endpoint.Property(EndpointProperty.TargetPort));
                 context.Args.Add("-h");
@@ -68,7 +69,7 @@ public static class PostgresLocalProcessExtensions
             var allocated = process.Resource.GetEndpoint("tcp").EndpointAnnotation.AllocatedEndpoint
                 ?? throw new DistributedApplicationException($"'{process.Resource.Name}' has no port yet.");
             serverEndpoint.AllocatedEndpoint = new AllocatedEndpoint(serverEndpoint, allocated.Address, allocated.Port);
-            await InitializeClusterAsync(server, folder, cancellationToken).ConfigureAwait(false);
+            await InitializeClusterAsync(server, Folder(), cancellationToken).ConfigureAwait(false);
         });
         return builder;
     }

@@ -18,23 +18,18 @@ public static class SqliteFileExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var app = builder.ApplicationBuilder;
         var project = builder.Resource.Name;
-        string path;
-        if (app.ExecutionContext.IsRunMode)
+        var variable = $"ConnectionStrings__{connectionName}";
+        if (!app.ExecutionContext.IsRunMode)
         {
-            var folder = Path.Combine(app.GetLocalStateDirectory(), project);
-            path = Path.Combine(folder, fileName);
-            app.Eventing.Subscribe<BeforeResourceStartedEvent>(builder.Resource, (_, _) =>
-            {
-                LocalState.EnsurePrivateDirectory(folder);
-                return Task.CompletedTask;
-            });
-        }
-        else
-        {
-            path = $"{PublishedDataDirectory}/{fileName}";
             builder.WithAnnotation(new ContainerMountAnnotation($"{project}-data", PublishedDataDirectory, ContainerMountType.Volume, isReadOnly: false));
+            return builder.WithEnvironment(variable, $"Data Source={PublishedDataDirectory}/{fileName}");
         }
 
-        return builder.WithEnvironment($"ConnectionStrings__{connectionName}", $"Data Source={path}");
+        // Resolved when the project starts, not now: tests move the state folder after the AppHost's Program has run.
+        return builder.WithEnvironment(context =>
+        {
+            var folder = LocalState.EnsurePrivateDirectory(Path.Combine(app.GetLocalStateDirectory(), project));
+            context.EnvironmentVariables[variable] = $"Data Source={Path.Combine(folder, fileName)}";
+        });
     }
 }

@@ -16,11 +16,12 @@ internal static class RedisSentinelLocalRun
     {
         var app = redis.ApplicationBuilder;
         var resource = redis.Resource;
-        var folder = Path.Combine(app.GetLocalStateDirectory(), "redis", resource.Name);
-        var configs = Path.Combine(folder, "conf");
+        // Read when the processes start, not now: tests move the state folder after the AppHost's Program has run.
+        string Folder() => Path.Combine(app.GetLocalStateDirectory(), "redis", resource.Name);
+        string Configs() => Path.Combine(Folder(), "conf");
 
-        var nodes = Enumerable.Range(0, replicas + 1).Select(i => AddProcess(app, $"{resource.Name}-{Index(i)}", "redis-server", configs)).ToList();
-        var watchers = Enumerable.Range(0, sentinels).Select(i => AddProcess(app, $"{resource.Name}-sentinel-{Index(i)}", "redis-sentinel", configs)).ToList();
+        var nodes = Enumerable.Range(0, replicas + 1).Select(i => AddProcess(app, $"{resource.Name}-{Index(i)}", "redis-server", Configs)).ToList();
+        var watchers = Enumerable.Range(0, sentinels).Select(i => AddProcess(app, $"{resource.Name}-sentinel-{Index(i)}", "redis-sentinel", Configs)).ToList();
         nodes.ForEach(n => resource.AddNode(n.Resource));
         watchers.ForEach(s => resource.AddSentinel(s.Resource));
         redis.WithLocalProcesses([.. nodes, .. watchers]);
@@ -29,19 +30,19 @@ internal static class RedisSentinelLocalRun
         app.Eventing.Subscribe<BeforeStartEvent>((_, _) =>
         {
             // Last run's ports are stale: configurations start over; data stays only with WithDataVolume.
-            if (Directory.Exists(configs))
+            if (Directory.Exists(Configs()))
             {
-                Directory.Delete(configs, recursive: true);
+                Directory.Delete(Configs(), recursive: true);
             }
 
-            var run = Path.Combine(folder, "run");
+            var run = Path.Combine(Folder(), "run");
             if (Directory.Exists(run))
             {
                 Directory.Delete(run, recursive: true);
             }
 
-            LocalState.EnsurePrivateDirectory(folder);
-            LocalState.EnsurePrivateDirectory(configs);
+            LocalState.EnsurePrivateDirectory(Folder());
+            LocalState.EnsurePrivateDirectory(Configs());
             return Task.CompletedTask;
         });
 
@@ -51,13 +52,13 @@ internal static class RedisSentinelLocalRun
             var replicaOf = i == 0 ? null : nodes[0].Resource;
             app.Eventing.Subscribe<BeforeResourceStartedEvent>(node.Resource, async (_, cancellationToken) =>
             {
-                var conf = ConfigFile(configs, node.Resource);
+                var conf = ConfigFile(Configs(), node.Resource);
                 if (File.Exists(conf))
                 {
                     return;
                 }
 
-                var data = LocalState.EnsurePrivateDirectory(Path.Combine(folder, resource.HasDataVolume ? "data" : "run", node.Resource.Name));
+                var data = LocalState.EnsurePrivateDirectory(Path.Combine(Folder(), resource.HasDataVolume ? "data" : "run", node.Resource.Name));
                 var password = await resource.PasswordParameter.GetValueAsync(cancellationToken).ConfigureAwait(false) ?? string.Empty;
                 var master = replicaOf is null ? null : $"127.0.0.1 {LocalEndpoint.Of(replicaOf).Port.ToString(CultureInfo.InvariantCulture)}";
                 var text = RedisConfig.Node(resource.Settings, Loopback, LocalEndpoint.Of(node.Resource).Port, data, password, master);
@@ -69,7 +70,7 @@ internal static class RedisSentinelLocalRun
         {
             app.Eventing.Subscribe<BeforeResourceStartedEvent>(sentinel.Resource, async (_, cancellationToken) =>
             {
-                var conf = ConfigFile(configs, sentinel.Resource);
+                var conf = ConfigFile(Configs(), sentinel.Resource);
                 if (File.Exists(conf))
                 {
                     return;
@@ -77,7 +78,7 @@ internal static class RedisSentinelLocalRun
 
                 var password = await resource.PasswordParameter.GetValueAsync(cancellationToken).ConfigureAwait(false) ?? string.Empty;
                 var master = $"127.0.0.1 {LocalEndpoint.Of(nodes[0].Resource).Port.ToString(CultureInfo.InvariantCulture)}";
-                var text = RedisConfig.Sentinel(resource.Settings, Loopback, LocalEndpoint.Of(sentinel.Resource).Port, configs, password, master, resource.Quorum);
+                var text = RedisConfig.Sentinel(resource.Settings, Loopback, LocalEndpoint.Of(sentinel.Resource).Port, Configs(), password, master, resource.Quorum);
                 await LocalState.WritePrivateFileAsync(conf, text, cancellationToken).ConfigureAwait(false);
             });
         }
@@ -90,9 +91,9 @@ internal static class RedisSentinelLocalRun
 
     private static string ConfigFile(string configs, IResource process) => Path.Combine(configs, process.Name + ".conf");
 
-    private static IResourceBuilder<ExecutableResource> AddProcess(IDistributedApplicationBuilder app, string name, string program, string configs) =>
-        app.AddExecutable(name, DebianBinaries.Find(program, program), configs)
+    private static IResourceBuilder<ExecutableResource> AddProcess(IDistributedApplicationBuilder app, string name, string program, Func<string> configs) =>
+        app.AddExecutable(name, DebianBinaries.Find(program, program), app.AppHostDirectory)
             .WithEndpoint(name: RedisSentinelResource.EndpointName, scheme: "tcp", isProxied: false)
             .WithIconName("Database")
-            .WithArgs(Path.Combine(configs, name + ".conf"));
+            .WithArgs(context => context.Args.Add(Path.Combine(configs(), name + ".conf")));
 }

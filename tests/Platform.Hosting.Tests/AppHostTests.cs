@@ -1,26 +1,12 @@
+using System.Net;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using Platform.Hosting.ApplicationModel;
-using Platform.Hosting.Testing;
+using StackExchange.Redis;
 
 namespace Platform.Hosting.Tests;
-
-/// <summary>The real AppHost model, started once for the collection through the testing builder.</summary>
-public sealed class AppHostFixture : IAsyncLifetime
-{
-    public DistributedApplication App { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(TestContext.Current.CancellationToken);
-        App = await builder.BuildAsync(TestContext.Current.CancellationToken);
-        await App.StartAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
-    }
-
-    public async ValueTask DisposeAsync() => await App.DisposeAsync();
-}
-
-[CollectionDefinition(nameof(AppHostCollection))]
-public sealed class AppHostCollection : ICollectionFixture<AppHostFixture>;
 
 [Collection(nameof(AppHostCollection))]
 public class AppHostTests(AppHostFixture fixture)
@@ -28,22 +14,17 @@ public class AppHostTests(AppHostFixture fixture)
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task EveryResourceOfTheAppHostIsHealthy()
+    public async Task EveryResourceOfTheAppHostRunsAndIsHealthy()
     {
-        // Another test of this collection forces a failover; the Sentinels need a moment to agree again, so wait for
-        // health rather than read a snapshot.
-        foreach (var name in fixture.App.ResourceNotifications.GetSnapshots().Select(s => s.Name))
+        // Another test of this collection forces a failover; the Sentinels take a moment to agree again.
+        var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>();
+        string[] expected = ["redis", "redis-0", "redis-1", "redis-sentinel-0", "redis-sentinel-1", "redis-sentinel-2",
+            "postgres", "postgres-process", "syncdb", "prices-ingest", "bets-api", "sync-api", "web"];
+        Assert.Subset(model.Resources.Select(r => r.Name).ToHashSet(), expected.ToHashSet());
+        foreach (var name in expected)
         {
-            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(name, Token).WaitAsync(TimeSpan.FromSeconds(60), Token);
+            await fixture.App.WaitForHealthyAsync(name, TimeSpan.FromSeconds(60), Token);
         }
-
-        var snapshots = fixture.App.ResourceNotifications.GetSnapshots();
-        // The services join the model as they land; the infrastructure is always there.
-        Assert.Subset(snapshots.Select(s => s.Name).ToHashSet(), new HashSet<string> { "redis-password", "redis", "redis-sentinel", "postgres-password", "postgres", "syncdb" });
-        Assert.All(snapshots, s => Assert.True(s.IsHealthy, s.ToString()));
-        var redis = snapshots.Single(s => s.Name == "redis");
-        Assert.Equal(["redis-0", "redis-1"], redis.Instances.Select(i => i.Name));
-        Assert.Equal(3, snapshots.Single(s => s.Name == "redis-sentinel").Instances.Count);
     }
 
     [Fact]
@@ -51,78 +32,119 @@ public class AppHostTests(AppHostFixture fixture)
     {
         var connectionString = await fixture.App.GetConnectionStringAsync("redis", Token);
         Assert.Contains("serviceName=mymaster", connectionString, StringComparison.Ordinal);
-        Assert.Equal(3, connectionString!.Split(',').Count(p => !p.Contains('=', StringComparison.Ordinal)));
+        Assert.Equal(3, connectionString!.Split(',').Count(part => part.Contains(':', StringComparison.Ordinal)));
 
-        await using var master = await SentinelClient.ConnectToMasterAsync(connectionString, Token).WaitAsync(TimeSpan.FromSeconds(10), Token);
-        Assert.Equal("OK", await master.ExecuteAsync(Token, "SET", "hosting:test", "value"));
-        Assert.Equal("value", await master.ExecuteAsync(Token, "GET", "hosting:test"));
-        Assert.Equal("536870912", ((object?[])(await master.ExecuteAsync(Token, "CONFIG", "GET", "maxmemory"))!)[1]);
-        Assert.Equal("allkeys-lru", ((object?[])(await master.ExecuteAsync(Token, "CONFIG", "GET", "maxmemory-policy"))!)[1]);
-        Assert.Equal("yes", ((object?[])(await master.ExecuteAsync(Token, "CONFIG", "GET", "appendonly"))!)[1]);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(connectionString);
+        var db = redis.GetDatabase();
+        await db.StringSetAsync("hosting-test:hello", "world");
+        Assert.Equal("world", await db.StringGetAsync("hosting-test:hello"));
+        Assert.NotNull(await MasterAsync(redis));
     }
 
     [Fact]
-    public async Task RedisWithoutThePasswordIsRefused()
+    public async Task RedisRefusesAClientWithoutThePassword()
     {
         var connectionString = await fixture.App.GetConnectionStringAsync("redis", Token);
-        var (host, port) = await SentinelClient.ResolveMasterAsync(connectionString!, Token).WaitAsync(TimeSpan.FromSeconds(10), Token);
-        await using var anonymous = await Platform.Hosting.Orchestration.RespConnection.ConnectAsync(host, port, password: null, Token);
-        var reply = await anonymous.ExecuteAsync(Token, "GET", "hosting:test");
-        Assert.Contains("NOAUTH", Assert.IsType<Platform.Hosting.Orchestration.RespError>(reply).Message, StringComparison.Ordinal);
+        var withoutPassword = string.Join(',', connectionString!.Split(',').Where(p => !p.StartsWith("password=", StringComparison.Ordinal)));
+        var ex = await Assert.ThrowsAnyAsync<RedisException>(async () =>
+        {
+            await using var redis = await ConnectionMultiplexer.ConnectAsync(withoutPassword + ",abortConnect=true,connectTimeout=3000");
+        });
+        Assert.Contains("auth", ex.Message, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
-    public async Task RedisConnectionStringSurvivesAForcedFailover()
+    public async Task AfterAForcedFailoverTheConnectionStringReachesTheNewMasterAndNoAcknowledgedWriteIsLost()
     {
-        var connectionString = (await fixture.App.GetConnectionStringAsync("redis", Token))!;
-        var before = await SentinelClient.ResolveMasterAsync(connectionString, Token).WaitAsync(TimeSpan.FromSeconds(10), Token);
-        await using (var master = await SentinelClient.ConnectToMasterAsync(connectionString, Token))
+        var connectionString = await fixture.App.GetConnectionStringAsync("redis", Token);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(connectionString!);
+        var db = redis.GetDatabase();
+        var before = await MasterAsync(redis);
+        Assert.NotNull(before);
+
+        // Acknowledged: written on the master and confirmed by the replica (WAIT 1) before the failover.
+        var acknowledged = new List<string>();
+        for (var i = 0; i < 100; i++)
         {
-            await master.ExecuteAsync(Token, "SET", "hosting:failover", "kept");
-            Assert.Equal(1L, await master.ExecuteAsync(Token, "WAIT", "1", "5000"));
+            var key = $"hosting-test:failover:{i}";
+            await db.StringSetAsync(key, i);
+            var replicas = (long)await db.ExecuteAsync("WAIT", 1, 5000);
+            Assert.Equal(1, replicas);
+            acknowledged.Add(key);
         }
 
-        var newMaster = await fixture.App.ForceFailoverAsync("redis", Token).WaitAsync(TimeSpan.FromSeconds(60), Token);
+        await fixture.App.ForceFailoverAsync("redis", Token);
 
-        Assert.NotEqual($"{before.Host}:{before.Port}", newMaster);
-        await using var promoted = await SentinelClient.ConnectToMasterAsync(connectionString, Token).WaitAsync(TimeSpan.FromSeconds(10), Token);
-        Assert.Equal("kept", await promoted.ExecuteAsync(Token, "GET", "hosting:failover"));
-        Assert.Equal("OK", await promoted.ExecuteAsync(Token, "SET", "hosting:after-failover", "written"));
-        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("redis", Token).WaitAsync(TimeSpan.FromSeconds(60), Token);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        EndPoint? after = null;
+        while (after is null || after.Equals(before))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the client did not follow the Sentinels to the new master");
+            try
+            {
+                await db.StringSetAsync("hosting-test:after-failover", "written");
+                after = await MasterAsync(redis);
+            }
+            catch (RedisException)
+            {
+            }
+
+            await Task.Delay(100, Token);
+        }
+
+        Assert.Equal("written", await db.StringGetAsync("hosting-test:after-failover"));
+        foreach (var key in acknowledged)
+        {
+            Assert.True(await db.KeyExistsAsync(key), $"{key} was acknowledged before the failover and is gone");
+        }
     }
 
     [Fact]
-    public async Task PostgresConnectionStringOpensSyncDb()
+    public async Task PostgresSyncDbOpensWithItsConnectionString()
     {
         var connectionString = await fixture.App.GetConnectionStringAsync("syncdb", Token);
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(Token).WaitAsync(TimeSpan.FromSeconds(10), Token);
-        await using var command = new NpgsqlCommand("SELECT current_database()", connection);
+        await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false");
+        await connection.OpenAsync(Token);
+        await using var command = new NpgsqlCommand("select current_database()", connection);
         Assert.Equal("syncdb", await command.ExecuteScalarAsync(Token));
     }
 
     [Fact]
     public async Task PostgresRefusesAWrongPassword()
     {
-        var builder = new NpgsqlConnectionStringBuilder(await fixture.App.GetConnectionStringAsync("syncdb", Token)) { Password = "wrong", Pooling = false };
-        await using var connection = new NpgsqlConnection(builder.ConnectionString);
-        var ex = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync(Token).WaitAsync(TimeSpan.FromSeconds(10), Token));
+        var connectionString = new NpgsqlConnectionStringBuilder(await fixture.App.GetConnectionStringAsync("syncdb", Token)) { Password = "wrong", Pooling = false };
+        await using var connection = new NpgsqlConnection(connectionString.ConnectionString);
+        var ex = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync(Token));
         Assert.Equal("28P01", ex.SqlState);
     }
 
     [Fact]
-    public async Task UnknownResourceNamesFailAtOnce()
+    public async Task BothSyncApiReplicasAnswerOnTheirOwnPorts()
     {
-        Assert.Throws<KeyNotFoundException>(() => fixture.App.GetEndpoint("reddis"));
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("reddis", Token));
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => fixture.App.StopResourceAsync("reddis", Token));
+        var capture = fixture.App.Services.GetRequiredService<ResourceLogCapture>();
+        var replicas = capture.Instances("sync-api");
+        Assert.Equal(2, replicas.Count);
+        using var http = new HttpClient();
+        foreach (var replica in replicas)
+        {
+            // Each replica listens on a port of its own; the endpoint's proxy spreads connections over them.
+            var url = new Uri(replica.Snapshot.EnvironmentVariables.Single(e => e.Name == "ASPNETCORE_URLS").Value!);
+            var response = await http.GetAsync(new Uri(url, "/alive"), Token);
+            Assert.True(response.IsSuccessStatusCode, $"{replica.ResourceId} at {url} answered {response.StatusCode}");
+        }
     }
 
-    [Fact]
-    public void EachResourcesOutputIsCapturedInMemoryAndInTheStateFolder()
+    // The node the client writes to now: the multiplexer also holds its Sentinels and the replica.
+    private static async Task<EndPoint?> MasterAsync(IConnectionMultiplexer redis)
     {
-        var lines = fixture.App.GetResourceLogs("redis-sentinel-0");
-        Assert.Contains(lines, l => l.Text.Contains("+monitor master mymaster", StringComparison.Ordinal));
-        Assert.True(File.Exists(Path.Combine(fixture.App.StateDirectory, "logs", "redis-sentinel-0.log")));
+        foreach (var server in redis.GetServers().Where(s => s.IsConnected && s.ServerType != ServerType.Sentinel))
+        {
+            if (await server.RoleAsync() is Role.Master)
+            {
+                return server.EndPoint;
+            }
+        }
+
+        return null;
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using Platform.Hosting.ApplicationModel;
-using Platform.Hosting.Testing;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 
 namespace Platform.Hosting.Tests;
 
@@ -9,134 +10,66 @@ public class LifecycleTests
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task KilledReplicaRestartsAndDisposeLeavesNoProcessOfTheApp()
+    public async Task AProjectThatExitsAtStartFailsTheStartWithAMessageThatNamesItAndItsDependent()
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(Token);
-        var app = await builder.BuildAsync(Token);
-        HashSet<int> processes;
-        string stateDirectory;
-        await using (app)
-        {
-            await app.StartAsync(Token).WaitAsync(TimeSpan.FromMinutes(2), Token);
-            stateDirectory = app.StateDirectory;
+        // A model of its own (this project references Aspire.Hosting.AppHost, which tells Create where DCP is).
+#pragma warning disable CA1849 // Create builds an empty model; the CreateAsync overloads run an AppHost's Program.
+        var builder = DistributedApplicationTestingBuilder.Create();
+#pragma warning restore CA1849
+        builder.WithPlatformTestDefaults();
+        // As in the AppHost, dependents wait for the service's health check, so they never see it ready.
+        var crashing = builder.AddProject("crashing", Path.Combine(Repo.Root, "tests/TestProjects/Hosting.CrashingApp/Hosting.CrashingApp.csproj"))
+            .WithHttpEndpoint(name: "http").WithHttpHealthCheck("/health");
+        builder.AddExecutable("dependent", "sleep", ".", "60").WaitFor(crashing);
+        await using var app = await builder.BuildAsync(Token);
 
-            await app.KillResourceAsync("redis-1", Token).WaitAsync(TimeSpan.FromSeconds(20), Token);
-            var killed = app.ResourceNotifications.GetSnapshot("redis").Instances.Single(i => i.Name == "redis-1");
-            Assert.Equal(ResourceState.Exited, killed.State);
-            Assert.Equal(137, killed.ExitCode);
+        var ex = await Assert.ThrowsAsync<DistributedApplicationStartException>(() => app.StartAndWaitForHealthyAsync(TimeSpan.FromMinutes(2), Token));
 
-            await app.StartResourceAsync("redis-1", Token).WaitAsync(TimeSpan.FromSeconds(20), Token);
-            await app.ResourceNotifications.WaitForResourceHealthyAsync("redis", Token).WaitAsync(TimeSpan.FromSeconds(30), Token);
-
-            await app.RestartResourceAsync("postgres", Token).WaitAsync(TimeSpan.FromSeconds(30), Token);
-            await app.ResourceNotifications.WaitForResourceHealthyAsync("postgres", Token).WaitAsync(TimeSpan.FromSeconds(30), Token);
-
-            processes = ProcessTree.Of(app);
-            Assert.True(processes.Count >= 7, $"expected redis, sentinels and postgres processes, found {processes.Count}");
-        }
-
-        Assert.Empty(processes.Where(ProcessTree.IsAlive).Select(pid => $"{pid} {ProcessTree.CommandLine(pid)}"));
-        Assert.Empty(ProcessTree.Mentioning(stateDirectory));
-        Assert.False(Directory.Exists(stateDirectory));
+        Assert.Contains("'crashing", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("exit code 3", ex.Message, StringComparison.Ordinal);
+        // The start helper shows the crashed process's own last words.
+        Assert.Contains("Crash:Reason", ex.Message, StringComparison.Ordinal);
+        Assert.Matches(@"- dependent-\w+: Waiting", ex.Message);
     }
 
     [Fact]
-    public async Task ChangesMadeBeforeStartApply()
+    public async Task AfterDisposeNoProcessOfTheApplicationRemains()
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(Token);
-        builder.GetResource<RedisResource>("redis").WithMaxMemory("64mb");
-        builder.AddProject<Projects.Hosting_TestApp>("probe")
-            .WithReference(builder.GetResource<RedisResource>("redis"))
-            .WithReference(builder.GetResource<PostgresDatabaseResource>("syncdb"))
-            .WaitFor(builder.GetResource<RedisResource>("redis"))
-            .WithHttpHealthCheck("/health");
-        await using var app = await builder.BuildAsync(Token);
-        await app.StartAsync(Token).WaitAsync(TimeSpan.FromMinutes(2), Token);
+        builder.WithPlatformTestDefaults();
+        var app = await builder.BuildAsync(Token);
+        await app.StartAndWaitForHealthyAsync(TimeSpan.FromMinutes(3), Token);
+        string[] resources = ["redis-0", "redis-1", "redis-sentinel-0", "redis-sentinel-1", "redis-sentinel-2", "postgres-process",
+            "prices-ingest", "bets-api", "sync-api", "web"];
+        var pids = new List<int>();
+        foreach (var name in resources)
+        {
+            pids.AddRange(await app.ProcessIdsAsync(name, Token));
+        }
 
-        using var http = app.CreateHttpClient("probe");
-        var redisConnection = await http.GetStringAsync(new Uri("/env/ConnectionStrings__redis", UriKind.Relative), Token);
-        Assert.Equal(await app.GetConnectionStringAsync("redis", Token), redisConnection);
-        Assert.Equal(await app.GetConnectionStringAsync("syncdb", Token), await http.GetStringAsync(new Uri("/env/ConnectionStrings__syncdb", UriKind.Relative), Token));
-        await using var master = await SentinelClient.ConnectToMasterAsync(redisConnection, Token);
-        Assert.Equal("67108864", ((object?[])(await master.ExecuteAsync(Token, "CONFIG", "GET", "maxmemory"))!)[1]);
-        var env = app.ResourceNotifications.GetSnapshot("probe").Environment;
-        Assert.True(env.Single(e => e.Name == "ConnectionStrings__redis").IsSecret);
-        Assert.False(env.Single(e => e.Name == "OTEL_SERVICE_NAME").IsSecret);
+        // DCP's own processes watch this test process.
+        pids.AddRange(Process.GetProcessesByName("dcp").Where(IsChildOfThisTestProcess).Select(p => p.Id));
+        Assert.True(pids.Count >= resources.Length + 1, $"found only {pids.Count} processes");
+
+        await app.DisposeAsync();
+
+        await Wait.UntilAsync(() => pids.All(HasExited), TimeSpan.FromSeconds(60),
+            () => $"still running after dispose: {string.Join(", ", pids.Where(p => !HasExited(p)).Select(Describe))}");
     }
 
-    [Theory]
-    [InlineData("KILL")]
-    [InlineData("TERM")]
-    [InlineData("INT")]
-    public async Task AppHostStoppedBySignalLeavesNoProcessBehind(string signal)
+    private static bool IsChildOfThisTestProcess(Process process)
     {
-        var state = Path.Combine(Path.GetTempPath(), "platform-test-signal-" + Guid.NewGuid().ToString("N")[..8]);
-        var psi = new ProcessStartInfo(Environment.ProcessPath!, Path.Combine(AppContext.BaseDirectory, "AppHost.dll"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.Environment["AppHost__StateDirectory"] = state;
-        psi.Environment["DOTNET_ENVIRONMENT"] = "Development";
-        using var appHost = Process.Start(psi)!;
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var summary = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        appHost.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            output.Enqueue(e.Data);
-            if (e.Data.StartsWith("Resources (state folder", StringComparison.Ordinal))
-            {
-                summary.TrySetResult();
-            }
-        };
-        appHost.BeginOutputReadLine();
-        appHost.BeginErrorReadLine();
-        try
-        {
-            await summary.Task.WaitAsync(TimeSpan.FromSeconds(90), Token);
-            Assert.Contains(ProcessTree.Mentioning(state), c => c.Contains("redis-sentinel", StringComparison.Ordinal));
-
-            using (var kill = Process.Start("kill", ["-" + signal, appHost.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync(Token);
-            }
-
-            await appHost.WaitForExitAsync(Token).WaitAsync(TimeSpan.FromSeconds(20), Token);
-            if (signal != "KILL")
-            {
-                // Ctrl+C and SIGTERM: an ordered stop, then a clean exit.
-                Assert.Equal(0, appHost.ExitCode);
-                Assert.Contains(output, l => l.Contains("Every resource stopped", StringComparison.Ordinal));
-                Assert.Empty(ProcessTree.Mentioning(state));
-            }
-
-            // SIGKILL: the watchdog sees the AppHost's pipe close and stops every child.
-            var deadline = Stopwatch.StartNew();
-            while (ProcessTree.Mentioning(state).Count > 0 && deadline.Elapsed < TimeSpan.FromSeconds(15))
-            {
-                await Task.Delay(100, Token);
-            }
-
-            Assert.Empty(ProcessTree.Mentioning(state));
-        }
-        finally
-        {
-            if (!appHost.HasExited)
-            {
-                appHost.Kill(entireProcessTree: true);
-            }
-
-            await Task.Delay(500, CancellationToken.None);
-            if (Directory.Exists(state))
-            {
-                Directory.Delete(state, recursive: true);
-            }
-        }
+        var cmdline = File.ReadAllText($"/proc/{process.Id}/cmdline");
+        return cmdline.Contains($"--monitor\0{Environment.ProcessId}\0", StringComparison.Ordinal);
     }
+
+    private static bool HasExited(int pid)
+    {
+        // A zombie waits only for its parent to reap it: it no longer runs.
+        var stat = $"/proc/{pid}/stat";
+        return !File.Exists(stat) || File.ReadAllText(stat).Split(' ')[2] == "Z";
+    }
+
+    private static string Describe(int pid) =>
+        File.Exists($"/proc/{pid}/cmdline") ? $"{pid} {File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ')}" : pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
