@@ -7,8 +7,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Playwright;
-using Platform.Hosting;
-using Platform.Hosting.Testing;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
 using Web.Frontend.Tests.Infrastructure;
 
 var viewers = Arg("--viewers", 3);
@@ -22,9 +22,9 @@ Console.WriteLine($"frontend bench: {viewers} viewers, {seconds} s of playback, 
 
 var startWatch = Stopwatch.StartNew();
 var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(ct);
+builder.WithPlatformTestDefaults(output: null);
 await using var app = await builder.BuildAsync(ct);
-await app.StartAsync(ct);
-await app.ResourceNotifications.WaitForResourceHealthyAsync("web", ct);
+await app.StartAndWaitForHealthyAsync(TimeSpan.FromMinutes(3), ct);
 var frontendUrl = app.GetEndpoint("web", "http");
 await using var browser = await Browser.LaunchAsync();
 Console.WriteLine($"system and browser up in {startWatch.Elapsed.TotalSeconds:F1} s");

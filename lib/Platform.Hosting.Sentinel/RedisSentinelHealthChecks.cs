@@ -5,10 +5,31 @@ using StackExchange.Redis;
 
 namespace Platform.Hosting.Sentinel;
 
-/// <summary>A node is healthy as master, or as a replica whose link to its master is up.</summary>
-internal sealed class RedisNodeHealthCheck(RedisSentinelResource redis, IResourceWithEndpoints node, RedisProbe probe) : IHealthCheck
+/// <summary>
+/// A check whose process may be down or restarting, or whose connection closes with the AppHost: that is an unhealthy
+/// answer, not an error for the health-check service to log with a stack trace.
+/// </summary>
+internal abstract class RedisHealthCheck : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await CheckAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException or TimeoutException or KeyNotFoundException)
+        {
+            return HealthCheckResult.Unhealthy(ex.Message);
+        }
+    }
+
+    protected abstract Task<HealthCheckResult> CheckAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A node is healthy as master, or as a replica whose link to its master is up.</summary>
+internal sealed class RedisNodeHealthCheck(RedisSentinelResource redis, IResourceWithEndpoints node, RedisProbe probe) : RedisHealthCheck
+{
+    protected override async Task<HealthCheckResult> CheckAsync(CancellationToken cancellationToken)
     {
         var password = await redis.PasswordParameter.GetValueAsync(cancellationToken).ConfigureAwait(false) ?? string.Empty;
         var server = await probe.ServerAsync(LocalEndpoint.Of(node), password, sentinel: false).ConfigureAwait(false);
@@ -23,9 +44,9 @@ internal sealed class RedisNodeHealthCheck(RedisSentinelResource redis, IResourc
 }
 
 /// <summary>A Sentinel is healthy when it sees the master up, every replica and every other Sentinel.</summary>
-internal sealed class RedisSentinelHealthCheck(RedisSentinelResource redis, IResourceWithEndpoints sentinel, RedisProbe probe) : IHealthCheck
+internal sealed class RedisSentinelHealthCheck(RedisSentinelResource redis, IResourceWithEndpoints sentinel, RedisProbe probe) : RedisHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    protected override async Task<HealthCheckResult> CheckAsync(CancellationToken cancellationToken)
     {
         var password = await redis.PasswordParameter.GetValueAsync(cancellationToken).ConfigureAwait(false) ?? string.Empty;
         var server = await probe.ServerAsync(LocalEndpoint.Of(sentinel), password, sentinel: true).ConfigureAwait(false);
@@ -40,9 +61,9 @@ internal sealed class RedisSentinelHealthCheck(RedisSentinelResource redis, IRes
 }
 
 /// <summary>The topology is healthy when a Sentinel names a master and that node answers as master: clients can write.</summary>
-internal sealed class RedisMasterHealthCheck(RedisSentinelResource redis, RedisProbe probe) : IHealthCheck
+internal sealed class RedisMasterHealthCheck(RedisSentinelResource redis, RedisProbe probe) : RedisHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    protected override async Task<HealthCheckResult> CheckAsync(CancellationToken cancellationToken)
     {
         var master = await RedisTopology.MasterAsync(redis, probe, cancellationToken).ConfigureAwait(false);
         if (master is null)

@@ -1,5 +1,5 @@
-using Platform.Hosting;
-using Platform.Hosting.Testing;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
 using Web.Frontend.Tests.Infrastructure;
 
 [assembly: AssemblyFixture(typeof(Web.Frontend.Tests.EndToEnd))]
@@ -14,7 +14,7 @@ public sealed class EndToEnd : IAsyncLifetime
 {
     public DistributedApplication App { get; private set; } = null!;
 
-    /// <summary>The front end's address. Its host is exactly the one Bets.Api's sign-in domain names (127.0.0.1:port).</summary>
+    /// <summary>The front end's address. Its host is exactly the one Bets.Api's sign-in domain names (localhost:port).</summary>
     public Uri FrontendUrl { get; private set; } = null!;
 
     public Browser Browser { get; private set; } = null!;
@@ -24,9 +24,9 @@ public sealed class EndToEnd : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         var browser = Browser.LaunchAsync();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(ct);
+        builder.WithPlatformTestDefaults();
         App = await builder.BuildAsync(ct);
-        await App.StartAsync(ct).WaitAsync(TimeSpan.FromMinutes(2), ct);
-        await App.ResourceNotifications.WaitForResourceHealthyAsync("web", ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+        await App.StartAndWaitForHealthyAsync(TimeSpan.FromMinutes(3), ct);
         FrontendUrl = App.GetEndpoint("web", "http");
         Browser = await browser.WaitAsync(TimeSpan.FromSeconds(60), ct);
     }
