@@ -6,25 +6,29 @@ var syncDb = postgres.AddDatabase("syncdb");
 
 var prices = builder.AddProject<Projects.Prices_Ingest>("prices-ingest")
     .WithReference(redis).WaitFor(redis)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithRestartOnCrash();
 
 // Bets keep money in SQLite, in a file of their own (a single-replica StatefulSet with a volume when published).
 var bets = builder.AddProject<Projects.Bets_Api>("bets-api")
     .WithReference(redis).WaitFor(redis).WaitFor(prices)
     .WithSqliteDatabase("betsdb", "bets.db")
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithRestartOnCrash();
 
 var sync = builder.AddProject<Projects.Sync_Api>("sync-api")
     .WithReference(redis).WithReference(syncDb)
     .WaitFor(redis).WaitFor(syncDb)
     .WithReplicas(2)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithRestartOnCrash();
 
 var web = builder.AddProject<Projects.Web_Frontend>("web")
     .WithReference(sync).WithReference(bets)
     .WaitFor(sync).WaitFor(bets)
     .WithExternalHttpEndpoints()
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithRestartOnCrash();
 
 // Sign-in messages name the site the browser is on: the front end, whose proxy forwards to Bets.Api.
 bets.WithEnvironment("Auth__Domain", web.GetEndpoint("http").Property(EndpointProperty.HostAndPort));

@@ -35,6 +35,7 @@ public static class PostgresLocalProcessExtensions
         var process = app.AddExecutable($"{server.Name}-process", command, app.AppHostDirectory)
             .WithEndpoint(name: "tcp", scheme: "tcp", isProxied: false)
             .WithIconName("DatabaseMultiple")
+            .WithRestartOnCrash()
             .WithArgs(context =>
             {
                 if (DebianBinaries.IsRoot)
@@ -63,6 +64,18 @@ public static class PostgresLocalProcessExtensions
         serverEndpoint.IsProxied = false;
         builder.WithLocalProcesses(process);
 
+        app.Eventing.Subscribe<BeforeStartEvent>((_, _) =>
+        {
+            // Without a data volume the cluster lives for one run of the AppHost (a restart after a crash keeps it).
+            var data = DataDirectory(server, Folder());
+            if (!HasDataVolume(server) && Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+
+            return Task.CompletedTask;
+        });
+
         app.Eventing.Subscribe<BeforeResourceStartedEvent>(process.Resource, async (@event, cancellationToken) =>
         {
             // The server's own endpoint is where its connection string points: the process's address.
@@ -83,11 +96,6 @@ public static class PostgresLocalProcessExtensions
     private static async Task InitializeClusterAsync(PostgresServerResource server, string folder, CancellationToken cancellationToken)
     {
         var data = DataDirectory(server, folder);
-        if (!HasDataVolume(server) && Directory.Exists(data))
-        {
-            Directory.Delete(data, recursive: true);
-        }
-
         if (File.Exists(Path.Combine(data, "PG_VERSION")))
         {
             return;

@@ -91,9 +91,13 @@ internal static class RedisSentinelLocalRun
 
     private static string ConfigFile(string configs, IResource process) => Path.Combine(configs, process.Name + ".conf");
 
+    // Redis and Sentinel rewrite their configuration file (CONFIG REWRITE, a failover) with the process's umask; the
+    // file holds the password, so the shell sets an owner-only umask and then becomes the server (exec: same pid,
+    // DCP's signals reach it).
     private static IResourceBuilder<ExecutableResource> AddProcess(IDistributedApplicationBuilder app, string name, string program, Func<string> configs) =>
-        app.AddExecutable(name, DebianBinaries.Find(program, program), app.AppHostDirectory)
+        app.AddExecutable(name, "/bin/sh", app.AppHostDirectory, "-c", "umask 077 && exec \"$0\" \"$@\"", DebianBinaries.Find(program, program))
             .WithEndpoint(name: RedisSentinelResource.EndpointName, scheme: "tcp", isProxied: false)
             .WithIconName("Database")
+            .WithRestartOnCrash()
             .WithArgs(context => context.Args.Add(Path.Combine(configs(), name + ".conf")));
 }

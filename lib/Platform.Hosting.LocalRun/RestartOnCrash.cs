@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Eventing;
+using Aspire.Hosting.Lifecycle;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Platform.Hosting.LocalRun;
+
+/// <summary>Marks a process that run mode starts again when it dies, as Kubernetes restarts a crashed container.</summary>
+public sealed class RestartOnCrashAnnotation(TimeSpan firstDelay, TimeSpan maxDelay) : IResourceAnnotation
+{
+    /// <summary>The wait before the first restart; it doubles with each crash in a row, up to <see cref="MaxDelay"/>.</summary>
+    public TimeSpan FirstDelay { get; } = firstDelay;
+
+    /// <summary>The longest wait between restarts.</summary>
+    public TimeSpan MaxDelay { get; } = maxDelay;
+}
+
+/// <summary>
+/// Watches the processes marked <see cref="RestartOnCrashAnnotation"/>: one that goes from Running to an end state
+/// without being asked to stop (no Stopping state in between, and the AppHost is not shutting down) has crashed, and is
+/// started again with the dashboard's own start command after a back-off that resets once it has run for a minute.
+/// Every restart is written to the process's console log, where the dashboard shows it.
+/// </summary>
+internal sealed class RestartOnCrashSupervisor : IDistributedApplicationEventingSubscriber
+{
+    private static readonly TimeSpan s_stableAfter = TimeSpan.FromMinutes(1);
+
+    public Task SubscribeAsync(IDistributedApplicationEventing eventing, DistributedApplicationExecutionContext executionContext, CancellationToken cancellationToken)
+    {
+        if (executionContext.IsRunMode)
+        {
+            eventing.Subscribe<BeforeStartEvent>((@event, startCancellation) =>
+            {
+                var stopping = @event.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+                _ = Task.Run(() => SuperviseAsync(@event.Services, stopping), stopping);
+                return Task.CompletedTask;
+            });
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static async Task SuperviseAsync(IServiceProvider services, CancellationToken stopping)
+    {
+        var notifications = services.GetRequiredService<ResourceNotificationService>();
+        var commands = services.GetRequiredService<ResourceCommandService>();
+        var logs = services.GetRequiredService<ResourceLoggerService>();
+        var previous = new ConcurrentDictionary<string, string?>(StringComparer.Ordinal);
+        var crashes = new ConcurrentDictionary<string, (int Count, DateTime LastStart)>(StringComparer.Ordinal);
+        try
+        {
+            await foreach (var change in notifications.WatchAsync(stopping).ConfigureAwait(false))
+            {
+                if (!change.Resource.TryGetLastAnnotation<RestartOnCrashAnnotation>(out var policy))
+                {
+                    continue;
+                }
+
+                var state = change.Snapshot.State?.Text;
+                var before = previous.GetValueOrDefault(change.ResourceId);
+                previous[change.ResourceId] = state;
+                if (state == KnownResourceStates.Running && before != KnownResourceStates.Running)
+                {
+                    crashes.AddOrUpdate(change.ResourceId, _ => (0, DateTime.UtcNow), (_, c) => (c.Count, DateTime.UtcNow));
+                }
+
+                var crashed = before == KnownResourceStates.Running && state is "Exited" or "Finished" or "FailedToStart";
+                if (!crashed || stopping.IsCancellationRequested)
+                {
+                    continue;
+                }
+
+                var (count, lastStart) = crashes.GetValueOrDefault(change.ResourceId);
+                count = DateTime.UtcNow - lastStart > s_stableAfter ? 1 : count + 1;
+                crashes[change.ResourceId] = (count, lastStart);
+                var delay = TimeSpan.FromTicks(Math.Min(policy.MaxDelay.Ticks, policy.FirstDelay.Ticks * (1L << Math.Min(count - 1, 16))));
+                var logger = logs.GetLogger(change.ResourceId);
+                RestartLog.Crashed(logger, change.Snapshot.ExitCode, count, delay.TotalSeconds);
+                _ = RestartAfterAsync(commands, change.Resource.Name, change.ResourceId, delay, logger, stopping);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static async Task RestartAfterAsync(ResourceCommandService commands, string resourceName, string resourceId,
+        TimeSpan delay, ILogger logger, CancellationToken stopping)
+    {
+        try
+        {
+            await Task.Delay(delay, stopping).ConfigureAwait(false);
+            // A replica is started on its own; a resource of one process by its name.
+            var result = await commands.ExecuteCommandAsync(resourceId, KnownResourceCommands.StartCommand, stopping).ConfigureAwait(false);
+            if (!result.Success && resourceId != resourceName)
+            {
+                result = await commands.ExecuteCommandAsync(resourceName, KnownResourceCommands.StartCommand, stopping).ConfigureAwait(false);
+            }
+
+            if (!result.Success)
+            {
+                RestartLog.RestartFailed(logger, result.Message);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+}
+
+internal static partial class RestartLog
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The process exited unexpectedly (exit code {ExitCode}), crash {Count} in a row: starting it again in {DelaySeconds:0.#} s.")]
+    public static partial void Crashed(ILogger logger, int? exitCode, int count, double delaySeconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The restart after a crash failed: {Reason}")]
+    public static partial void RestartFailed(ILogger logger, string? reason);
+}
