@@ -25,6 +25,10 @@ internal static class RedisConfig
             // A replica syncs at once instead of waiting for more replicas to batch with (default: 5 s).
             .AppendLine("repl-diskless-sync yes")
             .AppendLine("repl-diskless-sync-delay 0")
+            // A master cut off from every replica (a partition, a paused process) stops taking writes that a failover
+            // would throw away; Sentinel promotes a replica within down-after anyway.
+            .AppendLine(CultureInfo.InvariantCulture, $"min-replicas-to-write {settings.MinReplicasToWrite}")
+            .AppendLine(CultureInfo.InvariantCulture, $"min-replicas-max-lag {settings.MinReplicasMaxLagSeconds}")
             .Append(replicaOf is null ? string.Empty : $"replicaof {replicaOf}\n")
             .ToString();
 

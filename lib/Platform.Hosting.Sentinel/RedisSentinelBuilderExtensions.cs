@@ -41,6 +41,7 @@ public static class RedisSentinelBuilderExtensions
         }
 
         var redis = new RedisSentinelResource(name, passwordParameter);
+        redis.Settings.MinReplicasToWrite = Math.Min(redis.Settings.MinReplicasToWrite, replicas);
         var resource = builder.AddResource(redis)
             .WithIconName("Database")
             .WithInitialState(new CustomResourceSnapshot

@@ -76,6 +76,15 @@ public sealed class RedisSentinelSettings
     /// <summary>An RDB snapshot every this many seconds when at least one key changed (default 300).</summary>
     public int SnapshotSeconds { get; set; } = 300;
 
+    /// <summary>
+    /// <c>min-replicas-to-write</c> (default 1): the master refuses writes while fewer replicas are connected and
+    /// acknowledging, so a master cut off from the rest does not take writes that the failover would lose.
+    /// </summary>
+    public int MinReplicasToWrite { get; set; } = 1;
+
+    /// <summary><c>min-replicas-max-lag</c> in seconds (default 10): how stale a replica's acknowledgement may be.</summary>
+    public int MinReplicasMaxLagSeconds { get; set; } = 10;
+
     /// <summary>How long a node may not answer before a Sentinel takes it for down (default 5 s).</summary>
     public TimeSpan DownAfter { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -72,6 +72,38 @@ public class FaultTests(AppHostFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task AMasterWithoutAConnectedReplicaRefusesWritesUntilTheReplicaIsBack()
+    {
+        var connectionString = await fixture.App.GetConnectionStringAsync("redis", Token);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(connectionString!);
+        var db = redis.GetDatabase();
+        await fixture.App.WaitForHealthyAsync("redis-0", TimeSpan.FromSeconds(60), Token);
+        await fixture.App.WaitForHealthyAsync("redis-1", TimeSpan.FromSeconds(60), Token);
+        var replica = new[] { "redis-0", "redis-1" }.Single(n => RoleOf(n).StartsWith("replica", StringComparison.Ordinal));
+
+        // Stopped on purpose (the dashboard's stop): not a crash, so nothing starts it again.
+        await fixture.App.StopResourceAsync(replica, Token);
+        var refused = await Assert.ThrowsAsync<RedisServerException>(() => db.StringSetAsync("hosting-test:cut-off", "lost?"));
+        Assert.StartsWith("NOREPLICAS", refused.Message, StringComparison.Ordinal);
+
+        await fixture.App.StartResourceAsync(replica, Token);
+        await fixture.App.WaitForHealthyAsync(replica, TimeSpan.FromSeconds(60), Token);
+        await Wait.UntilAsync(() => TryWrite(db), TimeSpan.FromSeconds(30), () => "writes were still refused with the replica back");
+    }
+
+    private static bool TryWrite(IDatabase db)
+    {
+        try
+        {
+            return db.StringSet("hosting-test:cut-off", "kept");
+        }
+        catch (RedisServerException)
+        {
+            return false;
+        }
+    }
+
     private List<int> RunningPids(string resource) =>
         [.. Resources.Instances(resource)
             .Where(i => i.Snapshot.State?.Text == KnownResourceStates.Running)
