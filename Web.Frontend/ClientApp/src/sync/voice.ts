@@ -1,6 +1,11 @@
 // Voice chat: a WebRTC mesh (every peer connects to every other) signalled through the hub's SendSignal/SignalReceived.
-// The joiner sends an offer to each peer already in voice, so two peers never offer to each other at once.
+// Offers cross whenever two people join at about the same time: JoinVoice adds the caller and then reads the peer
+// list, so both joiners see each other and both offer. They cross on purpose too: every member opens a link to every
+// peer a voice list shows, so that a lost offer, a reload or a stale list still ends in a full mesh. The rules that
+// make crossing offers harmless (perfect negotiation) and decide repairs are in negotiation.ts.
 import type { Signal, SignalKind, VoicePeer } from './api';
+import { decodeEnvelope, descriptionAction, encodeEnvelope, isPolite, remedy, routeMessage, type ConnectionState, type Envelope, type LinkHealth } from './negotiation';
+import { linkStatus, type PeerStatus } from './voice-status';
 
 export interface VoiceTransport {
   joinVoice(): Promise<VoicePeer[]>;
@@ -11,17 +16,60 @@ export interface VoiceTransport {
 
 export interface VoiceEvents {
   speaking(userId: string, speaking: boolean): void;
+  /** A link opened, closed or changed state: who is connected changed. */
+  changed(): void;
   error(message: string): void;
+  /** The browser would not play a peer's audio before a user gesture. */
+  audioBlocked(): void;
 }
 
-interface Peer { pc: RTCPeerConnection; userId: string; audio: HTMLAudioElement; stopMeter?: () => void }
+export interface VoiceLinkDebug {
+  peerId: string; userId: string; displayName: string; state: ConnectionState; polite: boolean;
+  connectedAtMs: number | null; repairs: number;
+}
 
 const speakingThreshold = 0.02;
+const heartbeatMs = 5_000;
+const watchdogMs = 1_000;
+
+const errorCode = (e: unknown) => (e as { code?: unknown } | null)?.code;
+
+/** One RTCPeerConnection to one remote peer. */
+class Link {
+  readonly id = crypto.randomUUID().slice(0, 8);
+  /** The remote link this one negotiates with, once a description from it was accepted. */
+  remote: string | null = null;
+  /** The last offer was ignored (offers crossed, this end impolite): its candidates are ignored too. */
+  ignoringOffer = false;
+  closed = false;
+  everConnected = false;
+  connectedAtMs: number | null = null;
+  repairs = 0;
+  health: LinkHealth;
+  stopMeter?: () => void;
+  private chain: Promise<void> = Promise.resolve();
+
+  /** Replaced by the voice list's entry when the link was opened by an offer from a peer the list did not show yet. */
+  constructor(public peer: VoicePeer, readonly pc: RTCPeerConnection, readonly audio: HTMLAudioElement, readonly polite: boolean, now: number) {
+    this.health = { state: 'new', since: now, lastRemedyAt: now, attempts: 0 };
+  }
+
+  /** Steps run one at a time, in order: signals apply as they were sent, and an offer is never made halfway through one. */
+  enqueue(step: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(step);
+    this.chain = next.catch(() => {});
+    return next;
+  }
+}
 
 export class VoiceMesh {
   private local: MediaStream | null = null;
-  private readonly peers = new Map<string, Peer>();
-  private heartbeat: number | undefined;
+  private starting: Promise<void> | null = null;
+  /** JoinVoice answered: voice lists now describe a call this browser is part of. */
+  private joined = false;
+  private readonly links = new Map<string, Link>();
+  private roster: VoicePeer[] = [];
+  private timers: number[] = [];
   private audioContext: AudioContext | null = null;
   private stopLocalMeter: (() => void) | undefined;
   private muted = false;
@@ -31,36 +79,50 @@ export class VoiceMesh {
   get active(): boolean { return this.local !== null; }
   get isMuted(): boolean { return this.muted; }
 
-  async join(): Promise<void> {
-    if (this.local) return;
+  join(): Promise<void> {
+    if (this.local) return Promise.resolve();
+    this.starting ??= this.start().finally(() => { this.starting = null; });
+    return this.starting;
+  }
+
+  private async start(): Promise<void> {
+    let local: MediaStream;
     try {
-      this.local = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true }, video: false });
+      local = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true }, video: false });
     } catch {
       throw new Error('Microphone access was refused or no microphone is available.');
     }
+    this.local = local;
     this.audioContext = new AudioContext();
-    this.stopLocalMeter = this.meter(this.local, this.selfUserId);
+    this.stopLocalMeter = this.meter(local, this.selfUserId);
     this.setMuted(this.muted);
-    let existing: VoicePeer[];
     try {
-      existing = await this.transport.joinVoice();
+      await this.enterCall();
     } catch (e) {
       this.teardown();
       throw e;
     }
-    this.heartbeat = window.setInterval(() => void this.transport.voiceHeartbeat().catch(() => {}), 5000);
-    for (const peer of existing) {
-      if (peer.userId === this.selfUserId) continue;
-      const { pc } = this.connect(peer.peerId, peer.userId);
-      const offer = await pc.createOffer();
-      await pc.setLocalDescription(offer);
-      await this.transport.sendSignal(peer.peerId, 'offer', JSON.stringify(offer));
-    }
+    this.timers.push(window.setInterval(() => this.beat(), heartbeatMs), window.setInterval(() => this.watch(), watchdogMs));
+  }
+
+  /** After a hub reconnect the connection, and so this browser's peer id, is new: every link starts over; the microphone stays on. */
+  async rejoin(): Promise<void> {
+    if (!this.local) return;
+    for (const link of [...this.links.values()]) this.close(link);
+    await this.enterCall();
+  }
+
+  private async enterCall(): Promise<void> {
+    this.joined = false;
+    const peers = await this.transport.joinVoice();
+    this.joined = true;
+    // Offers that arrived while joining opened links to peers this read may predate: keep them.
+    this.reconcile(peers, false);
   }
 
   async leave(): Promise<void> {
     if (!this.local) return;
-    for (const peerId of this.peers.keys()) void this.transport.sendSignal(peerId, 'bye', '').catch(() => {});
+    for (const link of this.links.values()) this.send(link, 'bye', { from: link.id, to: link.remote });
     this.teardown();
     await this.transport.leaveVoice().catch(() => false);
   }
@@ -70,73 +132,202 @@ export class VoiceMesh {
     for (const track of this.local?.getAudioTracks() ?? []) track.enabled = !muted;
   }
 
-  /** Peers that left voice (VoiceChanged) are closed; new ones will send us offers. */
+  /** The latest voice list (VoiceChanged or a snapshot): links to peers that left close, links to new ones open. */
   syncPeers(peers: VoicePeer[]): void {
-    const present = new Set(peers.map(p => p.peerId));
-    for (const [peerId, peer] of this.peers) {
-      if (!present.has(peerId)) this.close(peerId, peer);
+    this.roster = peers;
+    if (this.local && this.joined) this.reconcile(peers, true);
+  }
+
+  private reconcile(peers: VoicePeer[], closeMissing: boolean): void {
+    // A user's own other tabs are never linked: they would only echo.
+    const present = new Map(peers.filter(p => p.userId !== this.selfUserId).map(p => [p.peerId, p]));
+    if (closeMissing) {
+      for (const link of [...this.links.values()]) if (!present.has(link.peer.peerId)) this.close(link);
+    }
+    for (const peer of present.values()) {
+      const link = this.links.get(peer.peerId);
+      if (link) link.peer = peer;
+      else this.open(peer, true);
     }
   }
 
   async onSignal(signal: Signal): Promise<void> {
-    if (!this.local) return;
-    try {
-      switch (signal.kind) {
-        case 'offer': {
-          const { pc } = this.peers.get(signal.fromPeerId) ?? this.connect(signal.fromPeerId, signal.fromUserId);
-          await pc.setRemoteDescription(JSON.parse(signal.payload) as RTCSessionDescriptionInit);
-          const answer = await pc.createAnswer();
-          await pc.setLocalDescription(answer);
-          await this.transport.sendSignal(signal.fromPeerId, 'answer', JSON.stringify(answer));
-          break;
-        }
-        case 'answer':
-          await this.peers.get(signal.fromPeerId)?.pc.setRemoteDescription(JSON.parse(signal.payload) as RTCSessionDescriptionInit);
-          break;
-        case 'ice':
-          await this.peers.get(signal.fromPeerId)?.pc.addIceCandidate(JSON.parse(signal.payload) as RTCIceCandidateInit);
-          break;
-        case 'bye': {
-          const peer = this.peers.get(signal.fromPeerId);
-          if (peer) this.close(signal.fromPeerId, peer);
-          break;
-        }
+    if (!this.local || signal.fromUserId === this.selfUserId) return;
+    const envelope = decodeEnvelope(signal.payload);
+    if (!envelope) return;
+    let link = this.links.get(signal.fromPeerId);
+    if (signal.kind === 'bye') {
+      if (link && routeMessage('bye', envelope, link) === 'accept') this.close(link);
+      return;
+    }
+    if (!link) {
+      // Only an opening offer starts a link; anything else is for a link this end has closed.
+      if (signal.kind !== 'offer' || envelope.to !== null) return;
+      const known = this.roster.find(p => p.peerId === signal.fromPeerId);
+      link = this.open(known ?? { peerId: signal.fromPeerId, userId: signal.fromUserId, displayName: 'Someone' }, false);
+    } else {
+      const route = routeMessage(signal.kind, envelope, link);
+      if (route === 'drop') return;
+      if (route === 'start-over') {
+        this.close(link);
+        link = this.open(link.peer, false);
       }
-    } catch (e) {
-      this.events.error(`Voice connection problem: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const target = link;
+    await target.enqueue(() => this.apply(target, signal.kind, envelope)).catch(e => this.failed(target, e));
+  }
+
+  private async apply(link: Link, kind: SignalKind, envelope: Envelope): Promise<void> {
+    if (link.closed) return;
+    const pc = link.pc;
+    if (kind === 'ice') {
+      if (link.ignoringOffer || !envelope.candidate) return;
+      // A candidate of a transport that the negotiation has since replaced is refused, and was of no use anyway.
+      await pc.addIceCandidate(envelope.candidate).catch(() => {});
+      return;
+    }
+    const description = envelope.description;
+    if (!description || description.type !== kind) return;
+    const action = descriptionAction(description.type, link.polite, pc.signalingState);
+    if (action === 'ignore') {
+      if (description.type === 'offer') link.ignoringOffer = true;
+      return;
+    }
+    link.ignoringOffer = false;
+    if (action === 'rollback-then-apply') await pc.setLocalDescription({ type: 'rollback' });
+    await pc.setRemoteDescription(description);
+    link.remote = envelope.from;
+    if (description.type === 'offer') {
+      await pc.setLocalDescription(await pc.createAnswer());
+      this.sendDescription(link);
     }
   }
 
-  private connect(peerId: string, userId: string): Peer {
+  /** Sends an offer (or an ICE restart) when the link is stable; an offer of ours that went unanswered is withdrawn first. */
+  private negotiate(link: Link, iceRestart: boolean): void {
+    link.enqueue(async () => {
+      if (link.closed) return;
+      const pc = link.pc;
+      if (iceRestart && pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' });
+      // An opening offer is moot once the remote's own offer was answered: the link is negotiated already.
+      if (pc.signalingState !== 'stable' || (!iceRestart && pc.remoteDescription)) return;
+      await pc.setLocalDescription(await pc.createOffer({ iceRestart }));
+      this.sendDescription(link);
+    }).catch(e => this.failed(link, e));
+  }
+
+  private sendDescription(link: Link): void {
+    const d = link.pc.localDescription;
+    if (!d || (d.type !== 'offer' && d.type !== 'answer')) return;
+    this.send(link, d.type, { from: link.id, to: link.remote, description: { type: d.type, sdp: d.sdp } });
+  }
+
+  private send(link: Link, kind: SignalKind, envelope: Envelope): void {
+    this.transport.sendSignal(link.peer.peerId, kind, encodeEnvelope(envelope)).catch(e => {
+      // The peer left voice (its list is on the way). Anything else (a rate limit, a reconnecting hub) leaves the link
+      // unconnected, and the watchdog repairs it.
+      if (errorCode(e) === 'unknown_peer') this.close(link);
+    });
+  }
+
+  private open(peer: VoicePeer, initiate: boolean): Link {
     // No STUN/TURN servers: peers on one network (or one machine) reach each other through host candidates.
     const pc = new RTCPeerConnection({ iceServers: [] });
     const audio = new Audio();
     audio.autoplay = true;
-    const peer: Peer = { pc, userId, audio };
+    const link = new Link(peer, pc, audio, isPolite(this.selfUserId, peer.userId), Date.now());
     for (const track of this.local!.getTracks()) pc.addTrack(track, this.local!);
     pc.onicecandidate = e => {
-      if (e.candidate) void this.transport.sendSignal(peerId, 'ice', JSON.stringify(e.candidate.toJSON())).catch(() => {});
+      if (e.candidate && !link.closed) this.send(link, 'ice', { from: link.id, to: link.remote, candidate: e.candidate.toJSON() });
     };
     pc.ontrack = e => {
       const [stream] = e.streams;
-      if (!stream) return;
+      if (!stream || link.closed) return;
       audio.srcObject = stream;
-      peer.stopMeter?.();
-      peer.stopMeter = this.meter(stream, userId);
+      audio.play().catch(err => { if ((err as Error).name === 'NotAllowedError') this.events.audioBlocked(); });
+      link.stopMeter?.();
+      link.stopMeter = this.meter(stream, peer.userId);
     };
     pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'failed') this.close(peerId, peer);
+      if (link.closed) return;
+      const state = pc.connectionState;
+      link.health = { ...link.health, state, since: Date.now() };
+      if (state === 'connected') {
+        link.everConnected = true;
+        link.connectedAtMs ??= Date.now();
+        link.health.attempts = 0;
+      }
+      this.events.changed();
+      if (state === 'failed') this.watch();
     };
-    this.peers.set(peerId, peer);
-    return peer;
+    this.links.set(peer.peerId, link);
+    if (initiate) this.negotiate(link, false);
+    this.events.changed();
+    return link;
   }
 
-  private close(peerId: string, peer: Peer): void {
-    peer.stopMeter?.();
-    peer.pc.close();
-    peer.audio.srcObject = null;
-    this.peers.delete(peerId);
-    this.events.speaking(peer.userId, false);
+  /** Repairs links that failed, dropped or never connected (see remedy). */
+  private watch(): void {
+    const now = Date.now();
+    for (const link of [...this.links.values()]) {
+      const action = remedy(link.health, link.polite, now);
+      if (action === 'none') continue;
+      const attempts = link.health.attempts + 1;
+      if (action === 'restart-ice') {
+        link.health = { ...link.health, lastRemedyAt: now, attempts };
+        link.repairs++;
+        this.negotiate(link, true);
+      } else {
+        this.close(link);
+        const fresh = this.open(link.peer, true);
+        fresh.health.attempts = attempts;
+        fresh.repairs = link.repairs + 1;
+      }
+    }
+  }
+
+  /** A step that should not fail did: say so, and let the watchdog repair the link. */
+  private failed(link: Link, e: unknown): void {
+    if (link.closed) return;
+    link.health = { ...link.health, state: 'failed', since: Date.now() };
+    this.events.error(`Voice connection to ${link.peer.displayName} hit a problem (${e instanceof Error ? e.message : String(e)}); retrying.`);
+    this.events.changed();
+  }
+
+  private beat(): void {
+    this.transport.voiceHeartbeat().catch(e => {
+      // The server let this browser's voice presence lapse (a throttled tab, a long reconnect): join again.
+      if (errorCode(e) === 'not_in_voice' && this.local && this.joined) void this.enterCall().catch(() => {});
+    });
+  }
+
+  private close(link: Link): void {
+    if (link.closed) return;
+    link.closed = true;
+    link.stopMeter?.();
+    link.pc.close();
+    link.audio.srcObject = null;
+    if (this.links.get(link.peer.peerId) === link) this.links.delete(link.peer.peerId);
+    this.events.speaking(link.peer.userId, false);
+    this.events.changed();
+  }
+
+  /** Who this browser hears, and who it is still reaching, by user. */
+  statuses(): PeerStatus[] {
+    return [...this.links.values()].map(l => ({ userId: l.peer.userId, displayName: l.peer.displayName, status: linkStatus(l.health.state, l.everConnected) }));
+  }
+
+  debug(): VoiceLinkDebug[] {
+    return [...this.links.values()].map(l => ({
+      peerId: l.peer.peerId, userId: l.peer.userId, displayName: l.peer.displayName, state: l.pc.connectionState,
+      polite: l.polite, connectedAtMs: l.connectedAtMs, repairs: l.repairs,
+    }));
+  }
+
+  /** After a user gesture: play what the browser refused to play before one. */
+  resumeAudio(): void {
+    void this.audioContext?.resume();
+    for (const link of this.links.values()) if (link.audio.srcObject) void link.audio.play().catch(() => {});
   }
 
   /** Who is speaking: the RMS level of the stream above a threshold, sampled ten times a second. */
@@ -167,11 +358,13 @@ export class VoiceMesh {
   }
 
   private teardown(): void {
-    window.clearInterval(this.heartbeat);
-    for (const [peerId, peer] of this.peers) this.close(peerId, peer);
+    for (const t of this.timers) window.clearInterval(t);
+    this.timers = [];
+    for (const link of [...this.links.values()]) this.close(link);
     this.stopLocalMeter?.();
     for (const track of this.local?.getTracks() ?? []) track.stop();
     this.local = null;
+    this.joined = false;
     void this.audioContext?.close();
     this.audioContext = null;
   }
