@@ -15,6 +15,11 @@ test('an envelope survives the relay as the hub carries it', () => {
   assert.deepEqual(decodeEnvelope(encodeEnvelope(ice)), ice);
 });
 
+test('a bye says whether its sender leaves voice or only closed the link', () => {
+  assert.equal(decodeEnvelope(encodeEnvelope({ from: 'l1', to: 'l2', leaving: true }))?.leaving, true);
+  assert.equal(decodeEnvelope(encodeEnvelope({ from: 'l1', to: 'l2' }))?.leaving, undefined);
+});
+
 test('payloads that are not envelopes are refused', () => {
   for (const payload of ['', 'not json', '{"type":"offer","sdp":"v=0"}', '{"from":"","to":null}', '{"from":"l1","to":3}',
     '{"from":"l1","to":null,"description":{"type":"rollback","sdp":""}}', '{"from":"l1","to":null,"candidate":"x"}', 'null']) {
@@ -56,40 +61,55 @@ test('an answer applies only to an offer still out (the cause of "Called in wron
   assert.equal(descriptionAction('answer', false, 'have-remote-offer'), 'ignore');
 });
 
-const health = (h: Partial<LinkHealth>): LinkHealth => ({ state: 'new', since: 0, lastRemedyAt: 0, attempts: 0, ...h });
+const health = (h: Partial<LinkHealth>): LinkHealth => ({ state: 'new', since: 0, lastRemedyAt: 0, attempts: 0, negotiated: true, ...h });
 
 test('a connected or closed link needs nothing', () => {
   assert.equal(remedy(health({ state: 'connected' }), false, 60_000), 'none');
-  assert.equal(remedy(health({ state: 'closed' }), false, 60_000), 'none');
+  assert.equal(remedy(health({ state: 'closed' }), true, 60_000), 'none');
 });
 
-test('a failed link restarts ICE at once at either end', () => {
-  assert.equal(remedy(health({ state: 'failed', since: 5_000, lastRemedyAt: 0 }), true, 5_000), 'restart-ice');
-  assert.equal(remedy(health({ state: 'failed', since: 5_000, lastRemedyAt: 0 }), false, 5_000), 'restart-ice');
+test('the polite end of a new link waits for the opening offer, then offers itself', () => {
+  const fresh = health({ negotiated: false, since: 10_000, lastRemedyAt: 10_000 });
+  assert.equal(remedy(fresh, true, 10_000 + repairAfter.politeOfferMs - 1), 'none');
+  assert.equal(remedy(fresh, true, 10_000 + repairAfter.politeOfferMs), 'offer');
 });
 
-test('a link that repairs did not bring back is replaced by the impolite end only', () => {
+test('the impolite end replaces a link whose opening offer went unanswered', () => {
+  const fresh = health({ negotiated: false, since: 10_000, lastRemedyAt: 10_000 });
+  assert.equal(remedy(fresh, false, 10_000 + repairAfter.stalledMs - 1), 'none');
+  assert.equal(remedy(fresh, false, 10_000 + repairAfter.stalledMs), 'replace');
+});
+
+test('a failed link: the impolite end restarts ICE at once, the polite end only if that did not help', () => {
+  const failed = health({ state: 'failed', since: 20_000, lastRemedyAt: 0 });
+  assert.equal(remedy(failed, false, 20_000), 'restart-ice');
+  assert.equal(remedy(failed, true, 20_000), 'none');
+  assert.equal(remedy(failed, true, 20_000 + repairAfter.politeDelayMs), 'restart-ice');
+});
+
+test('a link that restarts did not bring back is replaced, by the impolite end only', () => {
   const h = health({ state: 'failed', since: 100_000, lastRemedyAt: 90_000, attempts: 2 });
   assert.equal(remedy(h, false, 100_000), 'replace');
-  assert.equal(remedy(h, true, 100_000), 'restart-ice');
+  assert.equal(remedy(h, true, 100_000 + repairAfter.politeDelayMs), 'restart-ice');
+});
+
+test('a negotiated link that never starts connecting is replaced', () => {
+  const stuck = health({ state: 'new', since: 5_000, lastRemedyAt: 5_000 });
+  assert.equal(remedy(stuck, false, 5_000 + repairAfter.stalledMs - 1), 'none');
+  assert.equal(remedy(stuck, false, 5_000 + repairAfter.stalledMs), 'replace');
 });
 
 test('repairs back off: the next waits twice as long as the one before, up to a cap', () => {
   const h = health({ state: 'failed', since: 10_000, lastRemedyAt: 10_000, attempts: 3 });
-  assert.equal(remedy(h, true, 10_000 + 7_999), 'none');
-  assert.equal(remedy(h, true, 10_000 + 8_000), 'restart-ice');
+  assert.equal(remedy(h, false, 10_000 + 7_999), 'none');
+  assert.equal(remedy(h, false, 10_000 + 8_000), 'replace');
   const many = health({ state: 'failed', since: 0, lastRemedyAt: 0, attempts: 20 });
-  assert.equal(remedy(many, true, repairAfter.maxBackoffMs), 'restart-ice');
+  assert.equal(remedy(many, false, repairAfter.maxBackoffMs), 'replace');
 });
 
 test('a short disconnection is left to ICE; a long one is repaired', () => {
-  assert.equal(remedy(health({ state: 'disconnected', since: 10_000 }), true, 10_000 + repairAfter.disconnectedMs - 1), 'none');
-  assert.equal(remedy(health({ state: 'disconnected', since: 10_000 }), true, 10_000 + repairAfter.disconnectedMs), 'restart-ice');
-});
-
-test('a link that never connects is offered again by the polite end and replaced by the impolite end', () => {
-  const h = health({ state: 'connecting', since: 1_000, lastRemedyAt: 0 });
-  assert.equal(remedy(h, true, repairAfter.unconnectedMs - 1), 'none');
-  assert.equal(remedy(h, true, repairAfter.unconnectedMs), 'restart-ice');
-  assert.equal(remedy(h, false, repairAfter.unconnectedMs), 'replace');
+  const dropped = health({ state: 'disconnected', since: 10_000, lastRemedyAt: 0 });
+  assert.equal(remedy(dropped, false, 10_000 + repairAfter.disconnectedMs - 1), 'none');
+  assert.equal(remedy(dropped, false, 10_000 + repairAfter.disconnectedMs), 'restart-ice');
+  assert.equal(remedy(dropped, true, 10_000 + repairAfter.disconnectedMs), 'none');
 });

@@ -1,9 +1,10 @@
 // The rules of voice negotiation between two browsers, apart from WebRTC itself so that node can test them.
 //
-// Both ends of a pair may offer at any time (when one joins, sees the other in a voice list, or restarts ICE), so two
-// offers can cross. That is WebRTC's "perfect negotiation": one side is polite and yields (rolls its own offer back and
-// answers), the other is impolite and ignores the crossing offer. Both ends must agree on who is polite without
-// talking, so it is decided from the two user ids alone.
+// Both ends of a pair may offer (an opening offer, an ICE restart after a network change, a repair), so two offers can
+// cross. That is WebRTC's "perfect negotiation": one side is polite and yields (rolls its own offer back and answers),
+// the other is impolite and ignores the crossing offer. Both ends must agree on who is polite without talking, so it
+// is decided from the two user ids alone. The impolite end also opens each link and leads its repairs, so that offers
+// cross only when both ends act on something at once (a network change seen by both).
 //
 // Each RTCPeerConnection is a "link" with a random id. Every signal names the link that sent it and, once known, the
 // link it is meant for: a message for a link that has since been replaced is recognised and dropped, and an opening
@@ -20,6 +21,8 @@ export interface Envelope {
   to: string | null;
   description?: DescriptionInit;
   candidate?: CandidateInit;
+  /** On a bye: the sender is leaving voice (otherwise it only closed this link and the receiver may open a new one). */
+  leaving?: boolean;
 }
 
 /** The polite side yields when offers cross. Same user on both ends never happens: a user's own tabs are not linked. */
@@ -53,6 +56,7 @@ export function decodeEnvelope(payload: string): Envelope | null {
     if (typeof e.candidate !== 'object' || e.candidate === null) return null;
     envelope.candidate = e.candidate as CandidateInit;
   }
+  if (e.leaving === true) envelope.leaving = true;
   return envelope;
 }
 
@@ -91,23 +95,39 @@ export interface LinkHealth {
   lastRemedyAt: number;
   /** Repairs since it was last connected. */
   attempts: number;
+  /** A description from the remote was applied: an offer and its answer went both ways once. */
+  negotiated: boolean;
 }
 
-/** How long each state may last before the link is repaired, and the longest wait between two repairs. */
-export const repairAfter = { disconnectedMs: 4_000, unconnectedMs: 10_000, maxBackoffMs: 16_000 };
+export type Remedy = 'none' | 'offer' | 'restart-ice' | 'replace';
+
+export const repairAfter = {
+  /** How long the polite end of a new link waits for the impolite end's opening offer before it offers itself. */
+  politeOfferMs: 2_000,
+  /** A negotiated link that has not connected by then (or an opening offer not answered by then) is stuck. */
+  stalledMs: 5_000,
+  disconnectedMs: 4_000,
+  /** The polite end repairs this much later than the impolite end, so that the two rarely offer at once. */
+  politeDelayMs: 4_000,
+  maxBackoffMs: 16_000,
+};
 
 /**
- * The repair a link needs now. A failed or long-disconnected link restarts ICE (a network change: new candidates,
- * same link); either end may, since crossing restart offers resolve like any other. A link that repairs did not bring
- * back, or that never connected (an offer or answer lost on the way), is replaced by the impolite end alone: a
- * replacement from both ends at once would have each close the other's new link.
+ * The repair a link needs now. The impolite end leads: it opens every link, restarts ICE on a failed or long-
+ * disconnected one (a network change: new candidates, same link) and replaces a link that repairs did not bring back
+ * or that never connected. Replacing is for one end only: a replacement from both at once would have each close the
+ * other's new link. The polite end steps in later, should the impolite end not (offers that cross still resolve).
  */
-export function remedy(h: LinkHealth, polite: boolean, now: number): 'none' | 'restart-ice' | 'replace' {
+export function remedy(h: LinkHealth, polite: boolean, now: number): Remedy {
   if (h.state === 'connected' || h.state === 'closed') return 'none';
   if (now - h.lastRemedyAt < Math.min(repairAfter.maxBackoffMs, 1_000 * 2 ** h.attempts)) return 'none';
-  const broken = h.state === 'failed' || (h.state === 'disconnected' && now - h.since >= repairAfter.disconnectedMs);
-  if (broken) return !polite && h.attempts >= 2 ? 'replace' : 'restart-ice';
-  const neverConnected = (h.state === 'new' || h.state === 'connecting') && now - h.lastRemedyAt >= repairAfter.unconnectedMs;
-  if (neverConnected) return polite ? 'restart-ice' : 'replace';
-  return 'none';
+  const waited = now - Math.max(h.since, h.lastRemedyAt);
+  if (!h.negotiated) {
+    if (polite) return waited >= repairAfter.politeOfferMs ? 'offer' : 'none';
+    return waited >= repairAfter.stalledMs ? 'replace' : 'none';
+  }
+  const limit = h.state === 'failed' ? 0 : h.state === 'disconnected' ? repairAfter.disconnectedMs : repairAfter.stalledMs;
+  if (waited < limit + (polite ? repairAfter.politeDelayMs : 0)) return 'none';
+  if (polite) return 'restart-ice';
+  return h.attempts >= 2 || h.state === 'new' ? 'replace' : 'restart-ice';
 }

@@ -46,7 +46,9 @@ export function renderPermissions(host: HTMLElement, room: Room | null, you: Mem
     return { key, node: el('div', { class: 'field' }, el('label', { for: id }, labels[key]), select), select };
   });
   const current = (): Permissions => Object.fromEntries(selects.map(s => [s.key, s.select.value])) as unknown as Permissions;
-  replaceChildren(host, el('details', {}, el('summary', {}, 'Room permissions'), ...selects.map(s => s.node)));
+  // Re-rendered on every change of the room: keep it open if the host had opened it.
+  const open = host.querySelector('details')?.open ?? false;
+  replaceChildren(host, el('details', { open }, el('summary', {}, 'Room permissions'), ...selects.map(s => s.node)));
 }
 
 export interface QueueActions { play(item: QueueItem, index: number): void; move(item: QueueItem, to: number): void; remove(item: QueueItem): void }

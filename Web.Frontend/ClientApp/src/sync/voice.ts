@@ -1,8 +1,8 @@
 // Voice chat: a WebRTC mesh (every peer connects to every other) signalled through the hub's SendSignal/SignalReceived.
-// Offers cross whenever two people join at about the same time: JoinVoice adds the caller and then reads the peer
-// list, so both joiners see each other and both offer. They cross on purpose too: every member opens a link to every
-// peer a voice list shows, so that a lost offer, a reload or a stale list still ends in a full mesh. The rules that
-// make crossing offers harmless (perfect negotiation) and decide repairs are in negotiation.ts.
+// Two people who join at about the same time both see each other: JoinVoice adds the caller and then reads the peer
+// list, so "the joiner offers" would have both offer at once. Instead every member opens a link to every peer a voice
+// list shows, the impolite end of each pair makes the opening offer, and offers that still cross (both ends restarting
+// ICE after a network change, a repair) resolve by perfect negotiation. The rules are in negotiation.ts.
 import type { Signal, SignalKind, VoicePeer } from './api';
 import { decodeEnvelope, descriptionAction, encodeEnvelope, isPolite, remedy, routeMessage, type ConnectionState, type Envelope, type LinkHealth } from './negotiation';
 import { linkStatus, type PeerStatus } from './voice-status';
@@ -26,6 +26,8 @@ export interface VoiceEvents {
 export interface VoiceLinkDebug {
   peerId: string; userId: string; displayName: string; state: ConnectionState; polite: boolean;
   connectedAtMs: number | null; repairs: number;
+  /** Remote descriptions applied, and own offers rolled back because the remote's crossed them. */
+  negotiations: number; rollbacks: number;
 }
 
 const speakingThreshold = 0.02;
@@ -33,6 +35,9 @@ const heartbeatMs = 5_000;
 const watchdogMs = 1_000;
 
 const errorCode = (e: unknown) => (e as { code?: unknown } | null)?.code;
+
+/** The Network Information API (Chromium): says when the connection type changes. */
+const networkInformation = () => (navigator as Navigator & { connection?: EventTarget }).connection;
 
 /** One RTCPeerConnection to one remote peer. */
 class Link {
@@ -45,13 +50,18 @@ class Link {
   everConnected = false;
   connectedAtMs: number | null = null;
   repairs = 0;
+  negotiations = 0;
+  rollbacks = 0;
   health: LinkHealth;
   stopMeter?: () => void;
+  /** Settles when the ICE gathering of this end's last offer produced a candidate (or finished). */
+  offerGathered: Promise<void> = Promise.resolve();
+  onGathered?: () => void;
   private chain: Promise<void> = Promise.resolve();
 
   /** Replaced by the voice list's entry when the link was opened by an offer from a peer the list did not show yet. */
   constructor(public peer: VoicePeer, readonly pc: RTCPeerConnection, readonly audio: HTMLAudioElement, readonly polite: boolean, now: number) {
-    this.health = { state: 'new', since: now, lastRemedyAt: now, attempts: 0 };
+    this.health = { state: 'new', since: now, lastRemedyAt: now, attempts: 0, negotiated: false };
   }
 
   /** Steps run one at a time, in order: signals apply as they were sent, and an offer is never made halfway through one. */
@@ -73,6 +83,7 @@ export class VoiceMesh {
   private audioContext: AudioContext | null = null;
   private stopLocalMeter: (() => void) | undefined;
   private muted = false;
+  private readonly networkChanged = () => this.restartIce();
 
   constructor(private readonly transport: VoiceTransport, private readonly selfUserId: string, private readonly events: VoiceEvents) {}
 
@@ -103,6 +114,8 @@ export class VoiceMesh {
       throw e;
     }
     this.timers.push(window.setInterval(() => this.beat(), heartbeatMs), window.setInterval(() => this.watch(), watchdogMs));
+    window.addEventListener('online', this.networkChanged);
+    networkInformation()?.addEventListener('change', this.networkChanged);
   }
 
   /** After a hub reconnect the connection, and so this browser's peer id, is new: every link starts over; the microphone stays on. */
@@ -116,13 +129,14 @@ export class VoiceMesh {
     this.joined = false;
     const peers = await this.transport.joinVoice();
     this.joined = true;
-    // Offers that arrived while joining opened links to peers this read may predate: keep them.
-    this.reconcile(peers, false);
+    // Lists that arrived while joining may be newer than this read, and offers that arrived meanwhile opened links to
+    // peers it may predate: open links to all of them, close none.
+    this.reconcile([...peers, ...this.roster.filter(r => !peers.some(p => p.peerId === r.peerId))], false);
   }
 
   async leave(): Promise<void> {
     if (!this.local) return;
-    for (const link of this.links.values()) this.send(link, 'bye', { from: link.id, to: link.remote });
+    for (const link of [...this.links.values()]) this.close(link, 'leaving');
     this.teardown();
     await this.transport.leaveVoice().catch(() => false);
   }
@@ -142,12 +156,15 @@ export class VoiceMesh {
     // A user's own other tabs are never linked: they would only echo.
     const present = new Map(peers.filter(p => p.userId !== this.selfUserId).map(p => [p.peerId, p]));
     if (closeMissing) {
-      for (const link of [...this.links.values()]) if (!present.has(link.peer.peerId)) this.close(link);
+      // A list can be older than a link: revisions order lists by when they were taken, not by when they were read,
+      // so a peer that joined a moment ago may be missing. The bye closes the remote end too, so that both ends
+      // start afresh when a later list shows the peer again, instead of one end offering to a link the other closed.
+      for (const link of [...this.links.values()]) if (!present.has(link.peer.peerId)) this.close(link, 'reset');
     }
     for (const peer of present.values()) {
       const link = this.links.get(peer.peerId);
       if (link) link.peer = peer;
-      else this.open(peer, true);
+      else this.open(peer);
     }
   }
 
@@ -157,20 +174,24 @@ export class VoiceMesh {
     if (!envelope) return;
     let link = this.links.get(signal.fromPeerId);
     if (signal.kind === 'bye') {
-      if (link && routeMessage('bye', envelope, link) === 'accept') this.close(link);
+      if (!link || routeMessage('bye', envelope, link) !== 'accept') return;
+      this.close(link);
+      // The remote closed its end only (a stale voice list there): a new link meets the one it opens later.
+      const peer = this.roster.find(p => p.peerId === signal.fromPeerId);
+      if (!envelope.leaving && peer && this.joined) this.open(peer);
       return;
     }
     if (!link) {
       // Only an opening offer starts a link; anything else is for a link this end has closed.
       if (signal.kind !== 'offer' || envelope.to !== null) return;
       const known = this.roster.find(p => p.peerId === signal.fromPeerId);
-      link = this.open(known ?? { peerId: signal.fromPeerId, userId: signal.fromUserId, displayName: 'Someone' }, false);
+      link = this.open(known ?? { peerId: signal.fromPeerId, userId: signal.fromUserId, displayName: 'Someone' }, true);
     } else {
       const route = routeMessage(signal.kind, envelope, link);
       if (route === 'drop') return;
       if (route === 'start-over') {
         this.close(link);
-        link = this.open(link.peer, false);
+        link = this.open(link.peer, true);
       }
     }
     const target = link;
@@ -194,9 +215,17 @@ export class VoiceMesh {
       return;
     }
     link.ignoringOffer = false;
-    if (action === 'rollback-then-apply') await pc.setLocalDescription({ type: 'rollback' });
+    if (action === 'rollback-then-apply') {
+      // Chromium never gathers candidates for the answer when the offer was rolled back before its own gathering
+      // produced one: the link then stays "new" for good. Let that gathering get going first (it is quick).
+      await Promise.race([link.offerGathered, new Promise(resolve => setTimeout(resolve, 1_000))]);
+      await pc.setLocalDescription({ type: 'rollback' });
+      link.rollbacks++;
+    }
     await pc.setRemoteDescription(description);
     link.remote = envelope.from;
+    link.health.negotiated = true;
+    link.negotiations++;
     if (description.type === 'offer') {
       await pc.setLocalDescription(await pc.createAnswer());
       this.sendDescription(link);
@@ -211,7 +240,9 @@ export class VoiceMesh {
       if (iceRestart && pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' });
       // An opening offer is moot once the remote's own offer was answered: the link is negotiated already.
       if (pc.signalingState !== 'stable' || (!iceRestart && pc.remoteDescription)) return;
-      await pc.setLocalDescription(await pc.createOffer({ iceRestart }));
+      const offer = await pc.createOffer({ iceRestart });
+      link.offerGathered = new Promise<void>(resolve => { link.onGathered = resolve; });
+      await pc.setLocalDescription(offer);
       this.sendDescription(link);
     }).catch(e => this.failed(link, e));
   }
@@ -230,7 +261,9 @@ export class VoiceMesh {
     });
   }
 
-  private open(peer: VoicePeer, initiate: boolean): Link {
+  /** byOffer: opened by the remote's offer, which this end answers. Otherwise the impolite end offers at once and the
+   *  polite end waits for that offer (the watchdog has it offer itself if none comes). */
+  private open(peer: VoicePeer, byOffer = false): Link {
     // No STUN/TURN servers: peers on one network (or one machine) reach each other through host candidates.
     const pc = new RTCPeerConnection({ iceServers: [] });
     const audio = new Audio();
@@ -238,6 +271,7 @@ export class VoiceMesh {
     const link = new Link(peer, pc, audio, isPolite(this.selfUserId, peer.userId), Date.now());
     for (const track of this.local!.getTracks()) pc.addTrack(track, this.local!);
     pc.onicecandidate = e => {
+      link.onGathered?.();
       if (e.candidate && !link.closed) this.send(link, 'ice', { from: link.id, to: link.remote, candidate: e.candidate.toJSON() });
     };
     pc.ontrack = e => {
@@ -261,7 +295,7 @@ export class VoiceMesh {
       if (state === 'failed') this.watch();
     };
     this.links.set(peer.peerId, link);
-    if (initiate) this.negotiate(link, false);
+    if (!byOffer && !link.polite) this.negotiate(link, false);
     this.events.changed();
     return link;
   }
@@ -273,16 +307,27 @@ export class VoiceMesh {
       const action = remedy(link.health, link.polite, now);
       if (action === 'none') continue;
       const attempts = link.health.attempts + 1;
-      if (action === 'restart-ice') {
-        link.health = { ...link.health, lastRemedyAt: now, attempts };
-        link.repairs++;
-        this.negotiate(link, true);
-      } else {
-        this.close(link);
-        const fresh = this.open(link.peer, true);
+      if (action === 'replace') {
+        this.close(link, 'reset');
+        const fresh = this.open(link.peer);
         fresh.health.attempts = attempts;
         fresh.repairs = link.repairs + 1;
+      } else {
+        link.health = { ...link.health, lastRemedyAt: now, attempts };
+        link.repairs++;
+        this.negotiate(link, action === 'restart-ice');
       }
+    }
+  }
+
+  /** The network changed (an interface came up, the connection type changed): this end's candidates are new. */
+  private restartIce(): void {
+    const now = Date.now();
+    for (const link of this.links.values()) {
+      if (!link.health.negotiated) continue;
+      link.health = { ...link.health, lastRemedyAt: now };
+      link.repairs++;
+      this.negotiate(link, true);
     }
   }
 
@@ -301,8 +346,10 @@ export class VoiceMesh {
     });
   }
 
-  private close(link: Link): void {
+  /** bye: tell the remote end to close its side too, saying whether this end leaves voice or only this link. */
+  private close(link: Link, bye?: 'leaving' | 'reset'): void {
     if (link.closed) return;
+    if (bye) this.send(link, 'bye', { from: link.id, to: link.remote, ...(bye === 'leaving' ? { leaving: true } : {}) });
     link.closed = true;
     link.stopMeter?.();
     link.pc.close();
@@ -320,7 +367,7 @@ export class VoiceMesh {
   debug(): VoiceLinkDebug[] {
     return [...this.links.values()].map(l => ({
       peerId: l.peer.peerId, userId: l.peer.userId, displayName: l.peer.displayName, state: l.pc.connectionState,
-      polite: l.polite, connectedAtMs: l.connectedAtMs, repairs: l.repairs,
+      polite: l.polite, connectedAtMs: l.connectedAtMs, repairs: l.repairs, negotiations: l.negotiations, rollbacks: l.rollbacks,
     }));
   }
 
@@ -358,6 +405,8 @@ export class VoiceMesh {
   }
 
   private teardown(): void {
+    window.removeEventListener('online', this.networkChanged);
+    networkInformation()?.removeEventListener('change', this.networkChanged);
     for (const t of this.timers) window.clearInterval(t);
     this.timers = [];
     for (const link of [...this.links.values()]) this.close(link);
