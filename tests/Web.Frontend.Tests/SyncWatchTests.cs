@@ -108,8 +108,9 @@ public sealed class SyncWatchTests(EndToEnd e2e)
         await host.WaitForURLAsync("**/watch/*");
         await Expect(host, "Connected");
         await host.GetByText("Room permissions").ClickAsync();
-        await host.GetByLabel("Control playback").SelectOptionAsync("cohost");
-        await host.GetByLabel("Edit the queue").SelectOptionAsync("host");
+        // One change at a time, as a person makes them: each sends the whole set of permissions.
+        await host.RunAndWaitForResponseAsync(() => host.GetByLabel("Control playback").SelectOptionAsync("cohost"), r => r.Url.EndsWith("/permissions", StringComparison.Ordinal));
+        await host.RunAndWaitForResponseAsync(() => host.GetByLabel("Edit the queue").SelectOptionAsync("host"), r => r.Url.EndsWith("/permissions", StringComparison.Ordinal));
 
         await guest.GotoAsync(await host.Locator("#share-link").InputValueAsync());
         await guest.GetByLabel("Your display name").FillAsync("Bob");

@@ -8,6 +8,7 @@ import { cellKey, describeCell, renderGrid } from './grid-view';
 import { feedNote } from './feed';
 import { chartPoints } from './history';
 import { refusalOf, stillApplies, type Refusal } from './refusals';
+import { clockTime } from './windows';
 
 const staleAfterMs = 10_000;
 const chainId = 1;
@@ -257,10 +258,9 @@ class BetsPage {
       replaceChildren(this.betsBody, el('tr', {}, el('td', { colspan: 6, class: 'muted' }, 'No bets yet.')));
       return;
     }
-    const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
     replaceChildren(this.betsBody, ...bets.slice(0, 50).map(b => el('tr', { class: `bet-${b.status}` },
       el('td', {}, `${b.priceLow.toLocaleString('en-US')} – ${b.priceHigh.toLocaleString('en-US')}`),
-      el('td', {}, `${time(b.windowStart)} – ${time(b.windowEnd)}`),
+      el('td', {}, `${clockTime(b.windowStart)} – ${clockTime(b.windowEnd)}`),
       el('td', {}, formatUsd(b.stake)),
       el('td', {}, `×${b.multiplier.toFixed(2)}`),
       el('td', {}, el('span', { class: `badge status-${b.status}` }, b.status)),
