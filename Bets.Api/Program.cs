@@ -20,6 +20,7 @@ app.MapGridApi();
 app.MapBetsApi();
 app.MapWalletsApi();
 app.MapPricesApi();
+app.MapPriceHistoryApi();
 
 app.Run();
 

@@ -1,9 +1,11 @@
-// ./platform bench frontend [--viewers 3] [--seconds 60] [--seek-every 12]
+// ./platform bench frontend [--viewers 3] [--seconds 60] [--seek-every 12] [--voice-rounds 10]
 // Headless Chromium contexts in one SyncWatch room play the test video through the whole system, the real AppHost
 // started through the testing builder (Redis + Sentinel, PostgreSQL, two Sync.Api replicas behind their stable
 // endpoint, Web.Frontend; Bets.Api and Prices.Ingest too, as the model runs them) while the host seeks
 // now and then. Each player samples its drift from the room timeline every 50 ms while the room plays (not while it
 // waits for members to buffer after a seek); the report is the p95 and p99 of |drift| per player and over all.
+// Then every viewer presses "Join voice" at the same instant, round after round (fake microphones): the time from the
+// press to each link's RTCPeerConnection reaching "connected", and how many rounds ended with every pair connected.
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Playwright;
@@ -14,9 +16,10 @@ using Web.Frontend.Tests.Infrastructure;
 var viewers = Arg("--viewers", 3);
 var seconds = Arg("--seconds", 60);
 var seekEvery = Arg("--seek-every", 12);
+var voiceRounds = Arg("--voice-rounds", 10);
 if (viewers is < 2 or > 4) throw new ArgumentOutOfRangeException(nameof(args), "--viewers is 2 to 4");
 
-using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 300));
+using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 300 + voiceRounds * 40));
 var ct = cts.Token;
 Console.WriteLine($"frontend bench: {viewers} viewers, {seconds} s of playback, a seek every {seekEvery} s");
 
@@ -95,11 +98,56 @@ try
     }
 
     Console.WriteLine($"seeks={seeks} samples={all.Count} (targets: p95 < 100 ms, p99 < 250 ms)");
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"frontend drift_p95_ms={P(all, 95):F1} drift_p99_ms={P(all, 99):F1}"));
+
+    var (connectMs, connectedRounds) = await VoiceRoundsAsync(pages.Select(p => p.Page).ToList(), voiceRounds);
+    Console.WriteLine($"voice: {connectedRounds}/{voiceRounds} simultaneous-join rounds with every pair connected; press to connected p50_ms={P(connectMs, 50):F0} " +
+                      $"p95_ms={P(connectMs, 95):F0} max_ms={(connectMs.Count > 0 ? connectMs.Max() : double.NaN):F0} over {connectMs.Count} links (target: every round connects)");
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"frontend drift_p95_ms={P(all, 95):F1} drift_p99_ms={P(all, 99):F1} voice_connect_p95_ms={P(connectMs, 95):F0} voice_rounds_connected={connectedRounds}/{voiceRounds}"));
 }
 finally
 {
     foreach (var (context, _) in pages) await context.CloseAsync();
+}
+
+// Every viewer clicks "Join voice" at one wall-clock instant (the contexts share the machine's clock), then waits until
+// each page has a connected link to every other viewer; then all leave and wait for the room's voice list to empty.
+static async Task<(List<double> ConnectMs, int ConnectedRounds)> VoiceRoundsAsync(List<IPage> pages, int rounds)
+{
+    var connectMs = new List<double>();
+    var connected = 0;
+    for (var round = 1; round <= rounds; round++)
+    {
+        var at = await pages[0].EvaluateAsync<double>("() => Date.now() + 250");
+        await Task.WhenAll(pages.Select(p => p.EvaluateAsync("at => setTimeout(() => document.getElementById('voice-toggle').click(), at - Date.now())", at)));
+        try
+        {
+            await Task.WhenAll(pages.Select(p => p.WaitForFunctionAsync(
+                "n => { const d = window.syncwatch && window.syncwatch(); return !!d && d.voiceActive && d.voiceLinks.length === n && d.voiceLinks.every(l => l.state === 'connected'); }",
+                pages.Count - 1, new() { Timeout = 30_000, PollingInterval = 20 })));
+            connected++;
+            foreach (var page in pages)
+            {
+                var times = await page.EvaluateAsync<double[]>("() => window.syncwatch().voiceLinks.map(l => l.connectedAtMs)");
+                connectMs.AddRange(times.Select(t => t - at));
+            }
+        }
+        catch (PlaywrightException e)
+        {
+            Console.WriteLine($"  voice round {round}: not every pair connected within 30 s ({e.Message.Split('\n')[0]})");
+        }
+
+        foreach (var page in pages)
+        {
+            await page.EvaluateAsync("() => { const b = document.getElementById('voice-toggle'); if (b.textContent === 'Leave voice') b.click(); }");
+        }
+
+        await Task.WhenAll(pages.Select(p => p.WaitForFunctionAsync(
+            "() => { const d = window.syncwatch && window.syncwatch(); return !!d && !d.voiceActive && d.inVoice === 0; }",
+            null, new() { Timeout = 30_000, PollingInterval = 20 })));
+    }
+
+    return (connectMs, connected);
 }
 
 static double P(List<double> values, double percentile)

@@ -72,11 +72,12 @@ public sealed class SyncWatchTests(EndToEnd e2e)
         await guest.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true }).ClickAsync();
         await host.Locator("#chat-list").GetByText("hello from Bob").WaitForAsync();
 
-        // Voice: both join (fake microphones); each sees two people in voice.
+        // Voice: both join (fake microphones); each page says whom it is connected with, in the panel and the list.
         await host.GetByRole(AriaRole.Button, new() { Name = "Join voice" }).ClickAsync();
         await guest.GetByRole(AriaRole.Button, new() { Name = "Join voice" }).ClickAsync();
-        await host.GetByText("2 in voice").WaitForAsync();
-        await guest.GetByText("2 in voice").WaitForAsync();
+        await Assertions.Expect(host.Locator("#voice-info")).ToHaveTextAsync("2 in voice · connected with Bob");
+        await Assertions.Expect(guest.Locator("#voice-info")).ToHaveTextAsync("2 in voice · connected with Ann");
+        await Assertions.Expect(host.Locator("#members li", new() { HasText = "Bob" }).Locator("[data-voice]")).ToHaveTextAsync("voice connected");
         await guest.GetByRole(AriaRole.Button, new() { Name = "Mute" }).ClickAsync();
         await guest.GetByRole(AriaRole.Button, new() { Name = "Unmute" }).WaitForAsync();
 
@@ -91,6 +92,64 @@ public sealed class SyncWatchTests(EndToEnd e2e)
         await EndToEnd.ScreenshotAsync(guest, "syncwatch-room-phone");
         Assert.Empty(hostErrors);
         Assert.Empty(guestErrors);
+    }
+
+    [Fact]
+    public async Task AMemberWhoseControlsAreDisabledIsToldWhyAndWhoCanGrantThem()
+    {
+        var (hostContext, host, hostErrors) = await e2e.Browser.NewPageAsync(e2e.FrontendUrl, 1280, 900);
+        var (guestContext, guest, guestErrors) = await e2e.Browser.NewPageAsync(e2e.FrontendUrl, 1280, 900);
+        await using var _ = hostContext;
+        await using var __ = guestContext;
+        await host.GotoAsync("/watch");
+        await host.GetByLabel("Your display name").FillAsync("Ann");
+        await host.GetByLabel("Room name").FillAsync("Controlled room");
+        await host.GetByRole(AriaRole.Button, new() { Name = "Create room" }).ClickAsync();
+        await host.WaitForURLAsync("**/watch/*");
+        await Expect(host, "Connected");
+        await host.GetByText("Room permissions").ClickAsync();
+        // One change at a time, as a person makes them: each sends the whole set of permissions.
+        await host.RunAndWaitForResponseAsync(() => host.GetByLabel("Control playback").SelectOptionAsync("cohost"), r => r.Url.EndsWith("/permissions", StringComparison.Ordinal));
+        await host.RunAndWaitForResponseAsync(() => host.GetByLabel("Edit the queue").SelectOptionAsync("host"), r => r.Url.EndsWith("/permissions", StringComparison.Ordinal));
+
+        await guest.GotoAsync(await host.Locator("#share-link").InputValueAsync());
+        await guest.GetByLabel("Your display name").FillAsync("Bob");
+        await guest.GetByRole(AriaRole.Button, new() { Name = "Join room" }).ClickAsync();
+        await Expect(guest, "Connected");
+        await Assertions.Expect(guest.GetByRole(AriaRole.Button, new() { Name = "Play now" })).ToBeDisabledAsync();
+        await Assertions.Expect(guest.Locator("#control-denied")).ToHaveTextAsync(
+            "Only co-hosts and hosts can control playback in this room. Ask Ann (the host) to make you a co-host or change the room's permissions.");
+        await Assertions.Expect(guest.Locator("#queue-denied")).ToHaveTextAsync(
+            "Only hosts can edit the queue in this room. Ask Ann (the host) to make you a host or change the room's permissions.");
+        await Assertions.Expect(host.Locator("#control-denied")).ToBeHiddenAsync();
+
+        // Granted: the note goes and the control works.
+        await host.GetByLabel("Role of Bob").SelectOptionAsync("cohost");
+        await Assertions.Expect(guest.Locator("#control-denied")).ToBeHiddenAsync();
+        await Assertions.Expect(guest.GetByRole(AriaRole.Button, new() { Name = "Play now" })).ToBeEnabledAsync();
+        await Assertions.Expect(guest.Locator("#queue-denied")).ToBeVisibleAsync();
+        Assert.Empty(hostErrors);
+        Assert.Empty(guestErrors);
+    }
+
+    [Fact]
+    public async Task ReactionsAreDrawnAsEmojiWhereTheSystemHasAnEmojiFontAndAsWordsWhereNot()
+    {
+        var (context, page, errors) = await e2e.Browser.NewPageAsync(e2e.FrontendUrl, 1280, 800);
+        await using var _ = context;
+        await page.GotoAsync("/watch");
+        await page.GetByLabel("Your display name").FillAsync("Cy");
+        await page.GetByLabel("Room name").FillAsync("Reactions");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create room" }).ClickAsync();
+        await Expect(page, "Connected");
+        var thumbsUp = page.GetByRole(AriaRole.Button, new() { Name = "React 👍" });
+        // The set-up installs Debian's emoji font for the browser tests; without it Debian has no glyph for 👍 (its
+        // DejaVu fonts draw only some emoticons), and the page writes the word instead of an empty box.
+        var hasEmojiFont = File.Exists("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf");
+        await Assertions.Expect(thumbsUp).ToHaveTextAsync(hasEmojiFont ? "👍" : "+1");
+        await thumbsUp.ClickAsync();
+        await Assertions.Expect(page.Locator(".reaction-float")).ToHaveTextAsync(hasEmojiFont ? "👍" : "+1");
+        Assert.Empty(errors);
     }
 
     [Fact]

@@ -6,6 +6,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string | null = null,
     readonly retryAfterSeconds: number | null = null,
+    /** The problem's `type` URI: what kind of refusal, for callers that word it themselves. */
+    readonly type: string | null = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -13,6 +15,7 @@ export class ApiError extends Error {
 }
 
 interface Problem {
+  type?: string;
   title?: string;
   detail?: string;
   code?: string;
@@ -68,7 +71,7 @@ function problemToError(response: Response, problem: Problem | undefined): ApiEr
     if (details.length > 0) message = details.join(' ');
   }
   if (retryAfter !== null) message += ` Try again in ${retryAfter} s.`;
-  return new ApiError(message, response.status, problem?.code ?? null, retryAfter);
+  return new ApiError(message, response.status, problem?.code ?? null, retryAfter, problem?.type ?? null);
 }
 
 function defaultMessage(status: number): string {

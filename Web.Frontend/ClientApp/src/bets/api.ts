@@ -17,7 +17,9 @@ export interface Bet {
   status: 'open' | 'won' | 'lost' | 'void' | string; payout: number | null; evidence: string | null; createdAt: number; resolvedAt: number | null;
 }
 export interface Balance { wallet: string; balance: number; dailyLimit: number | null; excludedUntil: string | null }
-export interface PriceMessage { price: number; timestamp: number; status: string }
+/** sources: the names of the venues behind the price (sim-1… for the simulated feed). */
+export interface PriceMessage { price: number; timestamp: number; status: string; sources: string[] }
+export interface PricePoint { timestamp: number; price: number }
 
 const api = '/api/bets';
 const sessionKey = 'bets.session';
@@ -54,16 +56,21 @@ export const betsApi = {
   setDailyLimit: (token: string, dailyLimit: number | null) => request<void>(`${api}/wallet/daily-limit`, { token, method: 'PUT', json: { dailyLimit } }),
   selfExclude: (token: string, days: number) => request<Balance>(`${api}/wallet/self-exclusion`, { token, json: { days } }),
   faucet: (token: string) => request<Balance>(`${api}/wallet/faucet`, { token, method: 'POST' }),
+  /** Recent prices from the history, one per second. */
+  history: (minutes: number) => request<PricePoint[]>(`${api}/prices/history?minutes=${minutes}`),
 };
 
-/** Parses one /ws/prices message ({"price":"<decimal>"|number,"timestamp":ms,"status":"ok"|"stale"}); null when malformed. */
+/** Parses one /ws/prices message ({"price":"<decimal>"|number,"timestamp":ms,"status":"ok"|"stale","sources":[{"name"}…]}); null when malformed. */
 export function parsePrice(data: unknown): PriceMessage | null {
   if (typeof data !== 'string') return null;
   try {
-    const raw = JSON.parse(data) as { price?: unknown; timestamp?: unknown; status?: unknown };
+    const raw = JSON.parse(data) as { price?: unknown; timestamp?: unknown; status?: unknown; sources?: unknown };
     const price = typeof raw.price === 'string' ? Number(raw.price) : raw.price;
     if (typeof price !== 'number' || !Number.isFinite(price) || typeof raw.timestamp !== 'number') return null;
-    return { price, timestamp: raw.timestamp, status: typeof raw.status === 'string' ? raw.status : 'ok' };
+    const sources = Array.isArray(raw.sources)
+      ? raw.sources.map(s => (s as { name?: unknown } | null)?.name).filter((n): n is string => typeof n === 'string')
+      : [];
+    return { price, timestamp: raw.timestamp, status: typeof raw.status === 'string' ? raw.status : 'ok', sources };
   } catch {
     return null;
   }

@@ -2,12 +2,18 @@
 import { createChart, LineSeries, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
 import { el, formatUsd, replaceChildren, toast } from '../ui';
 import { ApiError, errorMessage } from '../http';
-import { auth, betsApi, PriceStream, savedBetsSession, type Bet, type BetsSession, type GridCell, type GridSnapshot, type PriceMessage } from './api';
+import { auth, betsApi, PriceStream, savedBetsSession, type Bet, type BetsSession, type GridCell, type GridSnapshot, type PriceMessage, type PricePoint } from './api';
 import { connectInjected, developmentWallet, injectedProvider, siweMessage, type SignerChoice } from './wallet';
 import { cellKey, describeCell, renderGrid } from './grid-view';
+import { feedNote } from './feed';
+import { chartPoints } from './history';
+import { refusalOf, stillApplies, type Refusal } from './refusals';
+import { clockTime } from './windows';
 
 const staleAfterMs = 10_000;
 const chainId = 1;
+/** How much price history the chart opens with. */
+const historyMinutes = 15;
 
 export function mountBets(root: HTMLElement): () => void {
   const page = new BetsPage(root);
@@ -25,6 +31,10 @@ class BetsPage {
   private gridFetchedAt = 0;
   private gridInFlight = false;
   private lastChartTime = 0;
+  /** Prices streamed before the history arrived; null once the chart holds the history. */
+  private early: PricePoint[] | null = [];
+  private balance: number | null = null;
+  private refusal: Refusal | null = null;
   private readonly timers: number[] = [];
   private readonly stream: PriceStream;
   private readonly chart: IChartApi;
@@ -33,6 +43,7 @@ class BetsPage {
   private readonly account = el('section', { class: 'card account', 'aria-labelledby': 'account-h' });
   private readonly banner = el('div', { class: 'banner stale', role: 'alert', hidden: true });
   private readonly priceLabel = el('p', { class: 'price', 'aria-live': 'off' }, '–');
+  private readonly feedNote = el('p', { class: 'feed-note', id: 'feed-note', hidden: true });
   private readonly chartHost = el('div', { class: 'chart', role: 'img', 'aria-label': 'BTC/USD price chart' });
   private readonly gridTable = el('table', { class: 'grid', id: 'grid' });
   private readonly selection = el('p', { id: 'selection' }, 'Pick a cell in the grid.');
@@ -48,7 +59,7 @@ class BetsPage {
       el('label', { for: 'stake' }, 'Stake (USD)'), this.stake,
       this.placeButton, this.betError);
     betForm.addEventListener('submit', e => { e.preventDefault(); void this.place(); });
-    this.stake.addEventListener('input', () => { this.attemptKey = crypto.randomUUID(); });
+    this.stake.addEventListener('input', () => { this.attemptKey = crypto.randomUUID(); this.renderRefusal(); });
 
     replaceChildren(root, el('div', { class: 'bets' },
       el('h1', {}, 'BTC grid'),
@@ -56,6 +67,7 @@ class BetsPage {
       this.banner,
       el('section', { class: 'card market', 'aria-labelledby': 'market-h' },
         el('div', { class: 'row spread' }, el('h2', { id: 'market-h' }, 'BTC / USD'), this.priceLabel),
+        this.feedNote,
         this.chartHost),
       el('section', { class: 'card', 'aria-labelledby': 'grid-h' },
         el('h2', { id: 'grid-h' }, 'Grid'),
@@ -82,8 +94,27 @@ class BetsPage {
     this.timers.push(window.setInterval(() => void this.refreshAccount(), 5000));
     this.renderAccount();
     this.renderLimits();
+    void this.loadHistory();
     void this.refreshGrid(true);
     void this.refreshAccount();
+    (window as unknown as Record<string, unknown>).betsChart = () => {
+      const data = this.series.data();
+      return { points: data.length, firstTime: data.length ? Number(data[0].time) : null, lastTime: data.length ? Number(data[data.length - 1].time) : null };
+    };
+  }
+
+  /** The chart opens on the last minutes of the history, so it has a shape before the first tick arrives. */
+  private async loadHistory(): Promise<void> {
+    let history: PricePoint[] = [];
+    try {
+      history = await betsApi.history(historyMinutes);
+    } catch {
+      // The live prices still draw the chart from now on.
+    }
+    const points = chartPoints(history, this.early ?? []);
+    this.early = null;
+    this.series.setData(points.map(p => ({ time: p.time as UTCTimestamp, value: p.value })));
+    this.lastChartTime = points.length ? points[points.length - 1].time : 0;
   }
 
   private get paused(): boolean {
@@ -94,8 +125,12 @@ class BetsPage {
   private onPrice(p: PriceMessage): void {
     this.lastPrice = p;
     this.priceLabel.textContent = p.price.toLocaleString('en-US', { style: 'currency', currency: 'USD' });
+    this.feedNote.textContent = feedNote(p.sources) ?? '';
+    this.feedNote.hidden = this.feedNote.textContent === '';
     const time = Math.floor(p.timestamp / 1000);
-    if (time >= this.lastChartTime) {
+    if (this.early) {
+      this.early.push({ timestamp: p.timestamp, price: p.price });
+    } else if (time >= this.lastChartTime) {
       this.lastChartTime = time;
       this.series.update({ time: time as UTCTimestamp, value: p.price });
     }
@@ -128,13 +163,34 @@ class BetsPage {
     renderGrid(this.gridTable, this.grid, this.selected ? cellKey(this.selected) : null, this.paused, Date.now(), c => this.pick(c));
     if (focused) this.gridTable.querySelector<HTMLButtonElement>(`[data-cell="${focused}"]`)?.focus();
     this.selection.textContent = this.selected ? describeCell(this.selected, Date.now()) : 'Pick a cell in the grid.';
+    this.renderRefusal();
   }
 
   private pick(cell: GridCell): void {
     this.selected = cell;
     this.attemptKey = crypto.randomUUID();
-    this.betError.textContent = '';
     this.renderGrid();
+  }
+
+  private stakeCents(): number | null {
+    const stake = Math.round(Number(this.stake.value) * 100);
+    return Number.isFinite(stake) && stake > 0 ? stake : null;
+  }
+
+  /** Shows the last refusal only while its reason holds: a bet that would now go through carries no old "refused". */
+  private renderRefusal(): void {
+    const r = this.refusal;
+    const holds = r !== null && stillApplies(r, {
+      stake: this.stakeCents(), cell: this.selected ? cellKey(this.selected) : null, balance: this.balance,
+      feedFresh: !this.paused, signedIn: this.session !== null, now: Date.now(),
+    });
+    if (!holds) this.refusal = null;
+    this.betError.textContent = holds ? `Bet refused: ${r.message}` : '';
+  }
+
+  private refuse(refusal: Refusal | null): void {
+    this.refusal = refusal;
+    this.renderRefusal();
   }
 
   private renderStale(): void {
@@ -148,14 +204,16 @@ class BetsPage {
     for (const b of this.gridTable.querySelectorAll<HTMLButtonElement>('button.cell')) {
       b.disabled = paused || b.classList.contains('closed');
     }
+    this.renderRefusal();
   }
 
   private async place(): Promise<void> {
-    this.betError.textContent = '';
-    if (!this.session) { this.betError.textContent = 'Sign in with your wallet first.'; return; }
-    if (!this.selected) { this.betError.textContent = 'Pick a cell in the grid first.'; return; }
-    const stake = Math.round(Number(this.stake.value) * 100);
-    if (!Number.isFinite(stake) || stake <= 0) { this.betError.textContent = 'Enter a stake in USD, for example 5.00.'; return; }
+    this.refuse(null);
+    if (!this.session) return this.refuse({ message: 'Sign in with your wallet first.', lifted: { when: 'signed-in' } });
+    if (!this.selected) return this.refuse({ message: 'Pick a cell in the grid first.', lifted: { when: 'cell-picked' } });
+    const stake = this.stakeCents();
+    if (stake === null) return this.refuse({ message: 'Enter a stake in USD, for example 5.00.', lifted: { when: 'stake-entered' } });
+    const attempt = { stake, cell: cellKey(this.selected) };
     this.placeButton.disabled = true;
     try {
       // The key names this attempt: a retry after a network error cannot place the bet twice.
@@ -166,7 +224,9 @@ class BetsPage {
       await this.refreshAccount();
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) this.signedOut();
-      this.betError.textContent = `Bet refused: ${errorMessage(e)}`;
+      this.refuse(e instanceof ApiError
+        ? refusalOf({ status: e.status, type: e.type, message: e.message, retryAfterSeconds: e.retryAfterSeconds }, attempt, Date.now())
+        : { message: errorMessage(e), lifted: { when: 'another-cell-or-stake', ...attempt } });
     } finally {
       this.renderStale();
     }
@@ -174,7 +234,11 @@ class BetsPage {
 
   private balanceLabel = el('strong', { id: 'balance' }, '–');
 
-  private setBalance(minor: number): void { this.balanceLabel.textContent = formatUsd(minor); }
+  private setBalance(minor: number): void {
+    this.balance = minor;
+    this.balanceLabel.textContent = formatUsd(minor);
+    this.renderRefusal();
+  }
 
   private async refreshAccount(): Promise<void> {
     if (!this.session) return;
@@ -194,10 +258,9 @@ class BetsPage {
       replaceChildren(this.betsBody, el('tr', {}, el('td', { colspan: 6, class: 'muted' }, 'No bets yet.')));
       return;
     }
-    const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
     replaceChildren(this.betsBody, ...bets.slice(0, 50).map(b => el('tr', { class: `bet-${b.status}` },
       el('td', {}, `${b.priceLow.toLocaleString('en-US')} – ${b.priceHigh.toLocaleString('en-US')}`),
-      el('td', {}, `${time(b.windowStart)} – ${time(b.windowEnd)}`),
+      el('td', {}, `${clockTime(b.windowStart)} – ${clockTime(b.windowEnd)}`),
       el('td', {}, formatUsd(b.stake)),
       el('td', {}, `×${b.multiplier.toFixed(2)}`),
       el('td', {}, el('span', { class: `badge status-${b.status}` }, b.status)),
@@ -309,6 +372,7 @@ class BetsPage {
     for (const t of this.timers) window.clearInterval(t);
     this.stream.close();
     this.chart.remove();
+    delete (window as unknown as Record<string, unknown>).betsChart;
     replaceChildren(this.root);
   }
 }

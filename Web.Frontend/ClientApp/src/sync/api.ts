@@ -3,10 +3,10 @@ import { HubConnection, HubConnectionBuilder, HubConnectionState, HttpTransportT
 import { request } from '../http';
 import type { Timeline } from './engine';
 import { RoomRevisions } from './revisions';
+import type { Permissions, Role } from './permissions';
 
-export type Role = 'member' | 'cohost' | 'host';
+export type { Permissions, Role };
 export interface Session { token: string; userId: string; displayName: string; expiresAt: string }
-export interface Permissions { control: Role; queue: Role; chat: Role }
 export interface Room { id: string; name: string; hasPassword: boolean; permissions: Permissions; createdAt: string }
 export interface Member { userId: string; displayName: string; role: Role; online: boolean; optOutOfWaiting: boolean }
 export interface QueueItem { id: number; url: string; title: string | null; durationMs: number | null; addedBy: string }

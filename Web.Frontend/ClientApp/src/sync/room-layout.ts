@@ -1,5 +1,6 @@
 // The room's DOM: player with custom controls (every control is a real button, slider or select: keyboard accessible).
 import { el, replaceChildren, toast } from '../ui';
+import { emoji } from '../emoji';
 import { errorMessage } from '../http';
 import type { Room } from './api';
 import type { Timeline } from './engine';
@@ -33,12 +34,14 @@ export interface RoomLayout {
   queue: HTMLOListElement;
   chatList: HTMLOListElement;
   chatForm: HTMLFormElement;
-  chatDenied: HTMLElement;
   optOut: HTMLInputElement;
   unlockButton: HTMLButtonElement;
   setControlState(t: Timeline | null, canControl: boolean, canQueue: boolean): void;
+  /** Why controls are disabled, next to them: null where this member may act. */
+  setDeniedNotes(notes: { control: string | null; queue: string | null; chat: string | null }): void;
   setProgress(positionMs: number, durationMs: number | null): void;
-  setVoiceState(active: boolean, muted: boolean, peers: number): void;
+  /** busy: joining or leaving is under way. summary: who is in voice and who this browser is connected with. */
+  setVoiceState(active: boolean, busy: boolean, muted: boolean, summary: string): void;
 }
 
 const reactions = ['👍', '😂', '😮', '❤️', '🎉'];
@@ -90,13 +93,15 @@ export function buildRoomLayout(root: HTMLElement, room: Room, actions: RoomActi
     if (!text) return;
     actions.sendChat(text).then(() => { chatInput.value = ''; }, err => toast(errorMessage(err), 'error'));
   });
-  const chatDenied = el('p', { class: 'muted', hidden: true }, 'The host has limited chat to other roles.');
+  const chatDenied = el('p', { class: 'muted denied', id: 'chat-denied', hidden: true });
+  const controlDenied = el('p', { class: 'muted denied', id: 'control-denied', hidden: true });
+  const queueDenied = el('p', { class: 'muted denied', id: 'queue-denied', hidden: true });
   const reactionBar = el('div', { class: 'row reactions', role: 'group', 'aria-label': 'Reactions' },
-    ...reactions.map(r => el('button', { type: 'button', class: 'small', 'aria-label': `React ${r}`, onclick: () => actions.react(r) }, r)));
+    ...reactions.map(r => el('button', { type: 'button', class: 'small', 'aria-label': `React ${r}`, onclick: () => actions.react(r) }, emoji(r))));
 
   const voiceButton = el('button', { type: 'button', id: 'voice-toggle', onclick: () => actions.toggleVoice() }, 'Join voice');
   const muteButton = el('button', { type: 'button', id: 'mute-toggle', hidden: true, 'aria-pressed': 'false', onclick: () => actions.toggleMute() }, 'Mute');
-  const voiceInfo = el('span', { class: 'muted' });
+  const voiceInfo = el('span', { class: 'muted', id: 'voice-info', 'aria-live': 'polite' });
 
   const title = el('h1', { class: 'room-title' }, room.name);
   const connection = el('span', { class: 'connection', role: 'status' }, 'Connecting…');
@@ -112,9 +117,10 @@ export function buildRoomLayout(root: HTMLElement, room: Room, actions: RoomActi
       el('div', { class: 'video-wrap' }, video, reactionLayer, unlockButton),
       el('div', { class: 'controls row' }, back, playButton, forward, seekBar, time,
         el('label', { for: 'speed', class: 'visually-hidden' }, 'Speed'), speed),
+      controlDenied,
       el('div', { class: 'row small-print' }, syncInfo,
         el('label', { class: 'check' }, optOut, ' Don’t make the room wait for me')),
-      mediaForm),
+      mediaForm, queueDenied),
     el('aside', { class: 'side' },
       el('section', { 'aria-labelledby': 'people-h' }, el('h2', { id: 'people-h' }, 'People'), members, permissions,
         el('div', { class: 'row' }, voiceButton, muteButton, voiceInfo)),
@@ -125,7 +131,7 @@ export function buildRoomLayout(root: HTMLElement, room: Room, actions: RoomActi
   const layout: RoomLayout = {
     root: roomRoot,
     video, title, connection, syncInfo, time, reactions: reactionLayer, members, permissions, queue, chatList, chatForm,
-    chatDenied, optOut, unlockButton,
+    optOut, unlockButton,
     setControlState(t, canControl, canQueue) {
       playButton.textContent = t?.playing ? 'Pause' : 'Play';
       playButton.setAttribute('aria-label', t?.playing ? 'Pause for everyone' : 'Play for everyone');
@@ -134,19 +140,25 @@ export function buildRoomLayout(root: HTMLElement, room: Room, actions: RoomActi
       addQueue.disabled = !canQueue;
       if (t) speed.value = String(t.speed);
     },
+    setDeniedNotes(notes) {
+      for (const [node, text] of [[controlDenied, notes.control], [queueDenied, notes.queue], [chatDenied, notes.chat]] as const) {
+        node.textContent = text ?? '';
+        node.hidden = text === null;
+      }
+    },
     setProgress(positionMs, durationMs) {
       if (durationMs) seekBar.max = String(Math.round(durationMs));
       if (!dragging && document.activeElement !== seekBar) seekBar.value = String(Math.round(positionMs));
       seekBar.setAttribute('aria-valuetext', time.textContent ?? '');
     },
-    setVoiceState(active, muted, peers) {
-      voiceButton.disabled = false;
+    setVoiceState(active, busy, muted, summary) {
+      voiceButton.disabled = busy;
       chatForm.querySelector('button')!.disabled = false;
       voiceButton.textContent = active ? 'Leave voice' : 'Join voice';
       muteButton.hidden = !active;
       muteButton.textContent = muted ? 'Unmute' : 'Mute';
       muteButton.setAttribute('aria-pressed', String(muted));
-      voiceInfo.textContent = peers > 0 ? `${peers} in voice` : '';
+      voiceInfo.textContent = summary;
     },
   };
   // Nothing can be done before the room is joined.

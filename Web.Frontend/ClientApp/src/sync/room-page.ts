@@ -5,10 +5,14 @@ import { createSession, rooms, savedSession, forgetSession, SyncHub, type ChatMe
 import { SyncEngine, positionAt, type Timeline } from './engine';
 import { SyncedPlayer } from './player';
 import { VoiceMesh } from './voice';
-import { allowed, chatLine, floatReaction, renderMembers, renderPermissions, renderQueue } from './room-view';
+import { describeVoice, type LinkStatus, type PeerStatus } from './voice-status';
+import { allowed, deniedReason } from './permissions';
+import { chatLine, floatReaction, renderMembers, renderPermissions, renderQueue } from './room-view';
 import { buildRoomLayout, type RoomLayout } from './room-layout';
 
 const passwordKey = (roomId: string) => `syncwatch.password.${roomId}`;
+/** Set while this tab is in the room's voice chat, so that a reload comes back into the call. */
+const voiceKey = (roomId: string) => `syncwatch.voice.${roomId}`;
 
 export async function mountRoom(root: HTMLElement, params: Record<string, string>): Promise<() => void> {
   const roomId = params.roomId;
@@ -91,6 +95,7 @@ class RoomController {
   private queue: QueueItem[] = [];
   private voicePeers: VoicePeer[] = [];
   private readonly speaking = new Set<string>();
+  private voiceBusy = false;
   private readonly chatIds = new Set<number>();
   private timers: number[] = [];
   private disposed = false;
@@ -100,7 +105,7 @@ class RoomController {
     this.engine.userId = session.userId;
     this.hub = new SyncHub(() => this.session.token, {
       timelineChanged: t => this.applyTimeline(t),
-      membersChanged: m => { this.members = m; this.you = m.find(x => x.userId === session.userId) ?? this.you; this.renderPeople(); },
+      membersChanged: m => { this.members = m; this.you = m.find(x => x.userId === session.userId) ?? this.you; this.renderPeople(); this.renderControls(); },
       roomChanged: r => { this.room = r; this.renderPeople(); this.renderControls(); },
       queueChanged: q => { this.queue = q; this.renderQueue(); },
       chatReceived: m => this.addChat(m),
@@ -113,7 +118,12 @@ class RoomController {
     });
     this.voice = new VoiceMesh(this.hub, session.userId, {
       speaking: (userId, on) => { if (on) this.speaking.add(userId); else this.speaking.delete(userId); this.renderPeople(); },
+      changed: () => this.renderPeople(),
       error: message => toast(message, 'error'),
+      audioBlocked: () => {
+        toast('Click anywhere on the page to hear voice chat.');
+        document.addEventListener('pointerdown', () => this.voice.resumeAudio(), { once: true });
+      },
     });
     this.ui = buildRoomLayout(root, room, {
       togglePlay: () => this.command(() => this.engine.timeline?.playing ? this.hub.pause() : this.hub.play()),
@@ -143,6 +153,7 @@ class RoomController {
     await this.sampleClock(5);
     this.applySnapshot(await this.hub.joinRoom(this.room.id, this.password));
     this.setConnection('connected');
+    if (sessionStorage.getItem(voiceKey(this.room.id)) === '1') void this.toggleVoice();
     this.timers.push(window.setInterval(() => void this.sampleClock(1), 3000));
     this.timers.push(window.setInterval(() => void this.hub.heartbeat(this.engine.clock.rttMs).catch(() => {}), 5000));
     this.timers.push(window.setInterval(() => this.renderStatus(), 250));
@@ -157,6 +168,7 @@ class RoomController {
       positionMs: this.ui.video.currentTime * 1000, expectedMs: t ? positionAt(t, this.engine.clock.toServer(local)) : null,
       driftMs: this.engine.lastDriftMs, offsetMs: this.engine.clock.offsetMs, rttMs: this.engine.clock.rttMs,
       paused: this.ui.video.paused, rate: this.ui.video.playbackRate, connected: this.hub.connected,
+      voiceActive: this.voice.active, voiceLinks: this.voice.debug(), inVoice: this.voicePeers.length,
     };
   }
 
@@ -213,10 +225,7 @@ class RoomController {
       await this.sampleClock(3);
       this.applySnapshot(await this.hub.joinRoom(this.room.id, this.password));
       this.setConnection('connected');
-      if (this.voice.active) {
-        await this.voice.leave();
-        await this.voice.join();
-      }
+      await this.voice.rejoin();
       this.renderVoice();
     } catch (e) {
       toast(`Could not rejoin the room: ${errorMessage(e)}`, 'error');
@@ -254,11 +263,21 @@ class RoomController {
   }
 
   private async toggleVoice(): Promise<void> {
+    if (this.voiceBusy) return;
+    this.voiceBusy = true;
+    this.renderVoice();
     try {
-      if (this.voice.active) await this.voice.leave();
-      else await this.voice.join();
+      if (this.voice.active) {
+        sessionStorage.removeItem(voiceKey(this.room.id));
+        await this.voice.leave();
+      } else {
+        await this.voice.join();
+        sessionStorage.setItem(voiceKey(this.room.id), '1');
+      }
     } catch (e) {
       toast(errorMessage(e), 'error');
+    } finally {
+      this.voiceBusy = false;
     }
     this.renderVoice();
   }
@@ -274,7 +293,9 @@ class RoomController {
   }
 
   private renderPeople(): void {
-    renderMembers(this.ui.members, this.members, this.you, this.speaking, this.voicePeers, {
+    const links = new Map<string, LinkStatus>();
+    for (const s of this.voiceStatuses()) if (links.get(s.userId) !== 'connected') links.set(s.userId, s.status);
+    renderMembers(this.ui.members, this.members, this.you, this.speaking, this.voicePeers, links, {
       setRole: (userId, role) => void rooms.setRole(this.session.token, this.room.id, userId, role)
         .catch(e => { toast(errorMessage(e), 'error'); this.renderPeople(); }),
     });
@@ -283,7 +304,6 @@ class RoomController {
         .then(r => { this.room = r; this.renderControls(); }).catch(e => toast(errorMessage(e), 'error')),
     });
     this.ui.chatForm.hidden = !allowed(this.you, this.room, 'chat');
-    this.ui.chatDenied.hidden = !this.ui.chatForm.hidden;
     this.renderVoice();
   }
 
@@ -302,11 +322,21 @@ class RoomController {
     const t = this.engine.timeline;
     const canControl = allowed(this.you, this.room, 'control');
     this.ui.setControlState(t, canControl, allowed(this.you, this.room, 'queue'));
+    this.ui.setDeniedNotes({
+      control: deniedReason('control', this.you, this.room, this.members),
+      queue: deniedReason('queue', this.you, this.room, this.members),
+      chat: deniedReason('chat', this.you, this.room, this.members),
+    });
     this.ui.title.textContent = this.room.name;
   }
 
   private renderVoice(): void {
-    this.ui.setVoiceState(this.voice.active, this.voice.isMuted, this.voicePeers.length);
+    this.ui.setVoiceState(this.voice.active, this.voiceBusy, this.voice.isMuted, describeVoice(this.voicePeers.length, this.voice.active, this.voiceStatuses()));
+  }
+
+  /** The voice links with the names the member list has (a link opened by an offer may predate the voice list). */
+  private voiceStatuses(): PeerStatus[] {
+    return this.voice.statuses().map(s => ({ ...s, displayName: this.members.find(m => m.userId === s.userId)?.displayName ?? s.displayName }));
   }
 
   private renderStatus(): void {
@@ -329,6 +359,8 @@ class RoomController {
   dispose(): void {
     this.disposed = true;
     for (const t of this.timers) window.clearInterval(t);
+    // Leaving the page leaves the call; only a reload (which never gets here) comes back into it.
+    sessionStorage.removeItem(voiceKey(this.room.id));
     this.voice.dispose();
     this.player?.dispose();
     void this.hub.stop();

@@ -1,18 +1,17 @@
 // Rendering of the room's side panels: members, queue, chat, voice. Pure DOM from state; actions are callbacks.
 import { el, formatClock, replaceChildren } from '../ui';
+import { emoji } from '../emoji';
 import type { ChatMessage, Member, Permissions, QueueItem, Role, Room, VoicePeer } from './api';
+import { roleLabel, roleRank } from './permissions';
+import type { LinkStatus } from './voice-status';
 
-const roleRank: Record<Role, number> = { member: 0, cohost: 1, host: 2 };
-export const roleLabel: Record<Role, string> = { member: 'Member', cohost: 'Co-host', host: 'Host' };
-
-export function allowed(you: Member | null, room: Room | null, action: keyof Permissions): boolean {
-  if (!you || !room) return false;
-  return you.role === 'host' || roleRank[you.role] >= roleRank[room.permissions[action]];
-}
+const linkLabel: Record<LinkStatus, string> = { connected: 'connected', connecting: 'connecting…', reconnecting: 'reconnecting…' };
 
 export interface MemberActions { setRole(userId: string, role: Role): void }
 
-export function renderMembers(list: HTMLElement, members: Member[], you: Member | null, speaking: Set<string>, voice: VoicePeer[], actions: MemberActions): void {
+/** The members, with who is in voice and, while this browser is in voice too, whether it is connected to them. */
+export function renderMembers(list: HTMLElement, members: Member[], you: Member | null, speaking: Set<string>, voice: VoicePeer[],
+  links: Map<string, LinkStatus>, actions: MemberActions): void {
   const inVoice = new Set(voice.map(v => v.userId));
   const sorted = [...members].sort((a, b) => roleRank[b.role] - roleRank[a.role] || a.displayName.localeCompare(b.displayName));
   replaceChildren(list, ...sorted.map(m => {
@@ -21,10 +20,12 @@ export function renderMembers(list: HTMLElement, members: Member[], you: Member 
       ? el('select', { 'aria-label': `Role of ${m.displayName}`, onchange: (e: Event) => actions.setRole(m.userId, (e.target as HTMLSelectElement).value as Role) },
         ...(['member', 'cohost', 'host'] as Role[]).map(r => el('option', { value: r, selected: r === m.role }, roleLabel[r])))
       : el('span', { class: `badge role-${m.role}` }, roleLabel[m.role]);
+    const link = isYou ? undefined : links.get(m.userId);
     return el('li', { class: `member${m.online ? '' : ' offline'}${speaking.has(m.userId) ? ' speaking' : ''}`, 'data-user-id': m.userId },
       el('span', { class: 'presence', 'aria-label': m.online ? 'online' : 'offline', role: 'img' }),
       el('span', { class: 'member-name' }, m.displayName, isYou ? ' (you)' : ''),
-      inVoice.has(m.userId) ? el('span', { class: 'voice-icon', role: 'img', 'aria-label': speaking.has(m.userId) ? 'speaking' : 'in voice chat' }, speaking.has(m.userId) ? '🔊' : '🎙') : null,
+      inVoice.has(m.userId) ? el('span', { class: 'voice-icon', role: 'img', 'aria-label': speaking.has(m.userId) ? 'speaking' : 'in voice chat' }, emoji(speaking.has(m.userId) ? '🔊' : '🎙')) : null,
+      link ? el('span', { class: `badge voice-${link}`, 'data-voice': link }, `voice ${linkLabel[link]}`) : null,
       m.optOutOfWaiting ? el('span', { class: 'badge', title: 'The room does not wait for this member' }, 'no wait') : null,
       roleControl);
   }));
@@ -45,7 +46,9 @@ export function renderPermissions(host: HTMLElement, room: Room | null, you: Mem
     return { key, node: el('div', { class: 'field' }, el('label', { for: id }, labels[key]), select), select };
   });
   const current = (): Permissions => Object.fromEntries(selects.map(s => [s.key, s.select.value])) as unknown as Permissions;
-  replaceChildren(host, el('details', {}, el('summary', {}, 'Room permissions'), ...selects.map(s => s.node)));
+  // Re-rendered on every change of the room: keep it open if the host had opened it.
+  const open = host.querySelector('details')?.open ?? false;
+  replaceChildren(host, el('details', { open }, el('summary', {}, 'Room permissions'), ...selects.map(s => s.node)));
 }
 
 export interface QueueActions { play(item: QueueItem, index: number): void; move(item: QueueItem, to: number): void; remove(item: QueueItem): void }
@@ -75,8 +78,8 @@ export function chatLine(m: ChatMessage, youId: string | null): HTMLLIElement {
     el('span', { class: 'chat-text' }, m.text));
 }
 
-export function floatReaction(layer: HTMLElement, emoji: string, who: string): void {
-  const bubble = el('span', { class: 'reaction-float', style: `left:${10 + Math.random() * 75}%`, 'aria-hidden': 'true' }, emoji);
+export function floatReaction(layer: HTMLElement, symbol: string, who: string): void {
+  const bubble = el('span', { class: 'reaction-float', style: `left:${10 + Math.random() * 75}%`, 'aria-hidden': 'true' }, emoji(symbol));
   bubble.title = who;
   layer.appendChild(bubble);
   setTimeout(() => bubble.remove(), 2500);

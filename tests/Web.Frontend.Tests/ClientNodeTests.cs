@@ -4,24 +4,24 @@ using Web.Frontend.Tests.Infrastructure;
 
 namespace Web.Frontend.Tests;
 
-/// <summary>The sync engine and the room revision filter are pure TypeScript modules; their unit tests run on node's
-/// own test runner (node --test).</summary>
-public sealed partial class SyncEngineNodeTests
+/// <summary>The client's pure TypeScript modules (sync engine, room revisions, voice negotiation rules, permission notes,
+/// the betting page's windows, feed, history and refusals) have unit tests on node's own test runner (node --test).</summary>
+public sealed partial class ClientNodeTests
 {
     [Fact]
-    public async Task EverySyncEngineUnitTestPassesUnderNodeTestRunner()
+    public async Task EveryClientUnitTestPassesUnderNodeTestRunner()
     {
         var ct = TestContext.Current.CancellationToken;
         var tsc = await RunAsync("node", ["node_modules/typescript/bin/tsc", "-p", "tsconfig.tests.json"], ct);
         Assert.True(tsc.ExitCode == 0, "tsc failed:\n" + tsc.Output);
 
-        var run = await RunAsync("node", ["--test", "--test-reporter=tap", "dist-tests/sync/engine.test.js", "dist-tests/sync/revisions.test.js"], ct);
+        var run = await RunAsync("node", ["--test", "--test-reporter=tap", "dist-tests/"], ct);
         Assert.True(run.ExitCode == 0, "node --test failed:\n" + run.Output);
         var passed = int.Parse(PassCount().Match(run.Output).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         var failed = int.Parse(FailCount().Match(run.Output).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         TestContext.Current.SendDiagnosticMessage($"node --test: {passed} passed, {failed} failed");
         Assert.Equal(0, failed);
-        Assert.True(passed >= 34, $"expected both node suites to run, saw {passed} tests:\n{run.Output}");
+        Assert.True(passed >= 73, $"expected every node suite to run, saw {passed} tests:\n{run.Output}");
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string file, string[] args, CancellationToken ct)
