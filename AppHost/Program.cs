@@ -29,4 +29,6 @@ var web = builder.AddProject<Projects.Web_Frontend>("web")
 // Sign-in messages name the site the browser is on: the front end, whose proxy forwards to Bets.Api.
 bets.WithEnvironment("Auth__Domain", web.GetEndpoint("http").Property(EndpointProperty.HostAndPort));
 
+builder.AddHelmAndComposePublishing("platform");
+
 builder.Build().Run();
