@@ -14,7 +14,11 @@ var bets = builder.AddProject<Projects.Bets_Api>("bets-api")
     .WithSqliteDatabase("betsdb", "bets.db")
     .WithHttpHealthCheck("/health");
 
+// Sync.Api reads connection strings only. Aspire would also inject syncdb's connection properties (SYNCDB_PASSWORD,
+// SYNCDB_URI…): another copy of the password, and a URI-encoded one that the manifest can only express as an
+// `annotated.string` resource, which azd does not accept.
 var sync = builder.AddProject<Projects.Sync_Api>("sync-api")
+    .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
     .WithReference(redis).WithReference(syncDb)
     .WaitFor(redis).WaitFor(syncDb)
     .WithReplicas(2)
