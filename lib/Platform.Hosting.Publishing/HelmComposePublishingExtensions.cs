@@ -53,10 +53,19 @@ public static class HelmComposePublishingExtensions
             Description = description,
             Action = async context =>
             {
-                var directory = context.Services.GetRequiredService<IPipelineOutputService>().GetOutputDirectory();
-                var application = await PublishedApplication.ReadAsync(applicationName, context.Model, context.ExecutionContext, context.Logger, context.CancellationToken).ConfigureAwait(false);
-                var files = await write(application, directory, context.CancellationToken).ConfigureAwait(false);
-                context.Logger.LogInformation("{Step} wrote {Count} files to {Directory}", name, files.Count, Path.GetFullPath(directory));
+                try
+                {
+                    var directory = context.Services.GetRequiredService<IPipelineOutputService>().GetOutputDirectory();
+                    var application = await PublishedApplication.ReadAsync(applicationName, context.Model, context.ExecutionContext, context.Logger, context.CancellationToken).ConfigureAwait(false);
+                    var files = await write(application, directory, context.CancellationToken).ConfigureAwait(false);
+                    context.Logger.LogInformation("{Step} wrote {Count} files to {Directory}", name, files.Count, Path.GetFullPath(directory));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Aspire 13.6 logs a failed step and still ends the AppHost with exit code 0; scripts and CI must see it.
+                    Environment.ExitCode = 1;
+                    throw;
+                }
             },
         };
         step.RequiredBy(WellKnownPipelineSteps.Publish);
