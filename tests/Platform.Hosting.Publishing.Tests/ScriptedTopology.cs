@@ -21,6 +21,8 @@ public sealed partial class ScriptedTopology : IAsyncDisposable
     private readonly string _root = Directory.CreateTempSubdirectory("publishing-redis-").FullName;
     private readonly Dictionary<string, int> _ports = [];
     private readonly Dictionary<string, (Process Process, StringBuilder Log)> _processes = [];
+    private readonly Dictionary<string, ContainerStart> _starts = [];
+    private readonly Dictionary<string, string> _scripts = [];
 
     private ScriptedTopology(string password) => Password = password;
 
@@ -43,26 +45,52 @@ public sealed partial class ScriptedTopology : IAsyncDisposable
         {
             Assert.Equal(["/bin/sh", "-c"], container.CommandLine.Take(2));
             Assert.Equal(3, container.CommandLine.Count);
-            var folder = topology.Folder(name);
-            var info = new ProcessStartInfo("/bin/sh") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-            info.ArgumentList.Add("-c");
-            info.ArgumentList.Add(topology.Localize(name, container.CommandLine[2], folder));
-            foreach (var (key, value) in container.Environment)
-            {
-                info.Environment[key] = value;
-            }
-
-            var log = new StringBuilder();
-            var process = new Process { StartInfo = info };
-            process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-            process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            topology._processes[name] = (process, log);
+            topology._starts[name] = container;
+            topology.Run(name, new StringBuilder());
         }
 
         return topology;
+    }
+
+    /// <summary>Stops the containers and starts them again from their scripts, as a pod or Compose restarts them.</summary>
+    public async Task RestartAsync(params string[] containers)
+    {
+        foreach (var name in containers)
+        {
+            var (process, log) = _processes[name];
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(Tools.Cancellation);
+            process.Dispose();
+            lock (log)
+            {
+                log.AppendLine("--- restarted ---");
+            }
+
+            Run(name, log);
+        }
+    }
+
+    private void Run(string name, StringBuilder log)
+    {
+        var container = _starts[name];
+        var folder = Folder(name);
+        var info = new ProcessStartInfo("/bin/sh") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("-c");
+        var script = Localize(name, container.CommandLine[2], folder);
+        info.ArgumentList.Add(script);
+        _scripts[name] = script;
+        foreach (var (key, value) in container.Environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes[name] = (process, log);
     }
 
     /// <summary>The script with the host names, ports and paths of one machine; no container's name may remain.</summary>
@@ -71,7 +99,7 @@ public sealed partial class ScriptedTopology : IAsyncDisposable
         foreach (var (other, port) in _ports)
         {
             // "<host> <port>": replicaof, sentinel monitor.
-            text = Regex.Replace(text, $@"(?<![\w-]){Regex.Escape(other)} (6379|26379)\b", $"localhost {port}");
+            text = Regex.Replace(text, $@"(?<!\w){Regex.Escape(other)} (6379|26379)\b", $"localhost {port}");
         }
 
         text = PortLine().Replace(text, $"port {_ports[container]}");
@@ -80,7 +108,7 @@ public sealed partial class ScriptedTopology : IAsyncDisposable
         text = DataPath().Replace(text, folder);
         foreach (var other in _ports.Keys)
         {
-            Assert.False(Regex.IsMatch(text, $@"(?<![\w-]){Regex.Escape(other)}(?![\w-])"), $"The script of {container} still names {other}:\n{text}");
+            Assert.False(Regex.IsMatch(text, $@"(?<!\w){Regex.Escape(other)}(?![\w-])"), $"The script of {container} still names {other}:\n{text}");
         }
 
         return text;
@@ -110,7 +138,8 @@ public sealed partial class ScriptedTopology : IAsyncDisposable
             lock (log)
             {
                 text.Append("--- ").Append(name).Append(process.HasExited ? $" (exited {process.ExitCode})" : string.Empty).Append('\n')
-                    .Append(string.Join('\n', log.ToString().Split('\n').TakeLast(15))).Append('\n');
+                    .Append(string.Join('\n', log.ToString().Split('\n').TakeLast(25))).Append('\n')
+                    .Append("script:\n").Append(_scripts[name]).Append('\n');
             }
         }
 

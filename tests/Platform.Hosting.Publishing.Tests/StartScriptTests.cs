@@ -5,8 +5,9 @@ namespace Platform.Hosting.Publishing.Tests;
 
 /// <summary>
 /// The Redis start scripts and probes of the chart and of the Compose file, run for real: the master, its replica and
-/// three Sentinels come up from them, the replica syncs, the Sentinels agree and can fail over, the probes pass with
-/// the password they take from the environment and fail without it, and no process shows the password.
+/// three Sentinels come up from them, the replica syncs, the Sentinels agree and can fail over (and, restarted all at
+/// once, find the promoted master), the probes pass with the password they take from the environment and fail without
+/// it, and no process shows the password.
 /// </summary>
 public sealed class StartScriptTests(AppHostOutputs outputs)
 {
@@ -109,5 +110,15 @@ public sealed class StartScriptTests(AppHostOutputs outputs)
             (await topology.CliAsync(Master, "ROLE")).FirstOrDefault() == "slave"
             && (await topology.CliAsync(Master, "INFO", "replication")).Contains("master_link_status:up"), topology.Logs);
         Assert.Equal(["master"], (await topology.CliAsync(Replica, "ROLE")).Take(1));
+
+        // Sentinels that all start afresh (an upgrade restarts them together) find the promoted master, not the first one.
+        await topology.RestartAsync(Sentinels);
+        foreach (var sentinel in Sentinels)
+        {
+            await Eventually.UntilAsync($"{sentinel}, restarted, names the promoted master and has its quorum", async () =>
+                (await topology.CliAsync(sentinel, "SENTINEL", "get-master-addr-by-name", "mymaster")).SequenceEqual(["localhost", port(Replica)])
+                && (await topology.CliAsync(sentinel, "SENTINEL", "ckquorum", "mymaster")).FirstOrDefault()?.StartsWith("OK 3 usable Sentinels", StringComparison.Ordinal) == true,
+                topology.Logs);
+        }
     }
 }
