@@ -22,7 +22,9 @@ public sealed class ComposeTests(AppHostOutputs outputs)
     {
         var compute = outputs.Manifest.GetProperty("resources").EnumerateObject()
             .Where(r => r.Value.GetProperty("type").GetString() is "container.v0" or "project.v0").Select(r => r.Name);
-        Assert.Equal(["dashboard", .. compute], Compose.Services.EnumerateObject().Select(s => s.Name));
+        var services = Compose.Services.EnumerateObject().Select(s => s.Name).ToList();
+        Assert.Equal(["dashboard", .. compute], services.Where(s => s != "bets-api-volumes"));
+        Assert.Equal(services.IndexOf("bets-api") + 1, services.IndexOf("bets-api-volumes"));
     }
 
     [Fact]
@@ -64,6 +66,17 @@ public sealed class ComposeTests(AppHostOutputs outputs)
         Assert.Equal(["bets-api-data:/data"], Compose.Service("bets-api").GetProperty("volumes").EnumerateArray().Select(v => v.GetString()));
         Assert.Equal(["8080:8080"], Compose.Service("web").GetProperty("ports").EnumerateArray().Select(p => Compose.Interpolate(p.GetString()!)));
         Assert.Equal("sync-api:latest", Compose.Interpolate(Compose.Service("sync-api").GetProperty("image").GetString()!));
+    }
+
+    [Fact]
+    public void BetsApiStartsOnceItsVolumeBelongsToTheUserItsImageRunsAs()
+    {
+        Assert.Equal("service_completed_successfully", Condition("bets-api", "bets-api-volumes"));
+        var owner = Compose.Service("bets-api-volumes");
+        Assert.Equal(Compose.Service("bets-api").GetProperty("image").GetString(), owner.GetProperty("image").GetString());
+        Assert.Equal("root", owner.GetProperty("user").GetString());
+        Assert.Equal(["/bin/sh", "-c", "chown -R 1654:1654 /data"], owner.GetProperty("entrypoint").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["bets-api-data:/data"], owner.GetProperty("volumes").EnumerateArray().Select(v => v.GetString()));
     }
 
     [Fact]

@@ -99,6 +99,9 @@ public sealed class HelmChartTests(AppHostOutputs outputs)
         Assert.Equal("/data", Value(RenderedChart.Container(bets).GetProperty("volumeMounts")[0], "mountPath"));
         Assert.Equal(1, bets.GetProperty("spec").GetProperty("volumeClaimTemplates").GetArrayLength());
         Assert.Equal("Data Source=/data/bets.db", Chart.Environment(bets)["ConnectionStrings__betsdb"]);
+
+        // The .NET image runs as app (1654): the volume is handed to its group.
+        Assert.Equal("1654", Value(RenderedChart.PodSpec(bets), "securityContext", "fsGroup"));
         Assert.False(Chart.Has("Deployment", "bets-api"));
     }
 

@@ -69,6 +69,10 @@ internal sealed class ComposeFile(PublishedApplication application)
         foreach (var workload in application.Workloads)
         {
             services.Add(workload.Name, Service(workload, volumes, configs));
+            if (workload.IsProject && workload.Volumes.Count > 0)
+            {
+                services.Add(VolumeOwnerService(workload), VolumeOwner(workload, services));
+            }
         }
 
         var file = new YMap { { "name", application.Name }, { "services", services } };
@@ -243,6 +247,34 @@ internal sealed class ComposeFile(PublishedApplication application)
         service.Add("networks", new List<object?> { Network });
         service.Add("restart", "unless-stopped");
         return service;
+    }
+
+    private static string VolumeOwnerService(Workload workload) => $"{workload.Name}-volumes";
+
+    /// <summary>
+    /// A one-shot service that hands a project's volumes to the user its image runs as (a new volume belongs to root;
+    /// Kubernetes does this with <c>fsGroup</c>), from the project's own image; the project starts after it.
+    /// </summary>
+    private YMap VolumeOwner(Workload workload, YMap services)
+    {
+        var project = (YMap)services.Single(s => s.Key == workload.Name).Value!;
+        var targets = string.Join(' ', workload.Volumes.Select(v => v.Target));
+        var dependsOn = project.FirstOrDefault(e => e.Key == "depends_on").Value as YMap;
+        if (dependsOn is null)
+        {
+            dependsOn = [];
+            project.Insert(project.FindIndex(e => e.Key == "networks"), new("depends_on", dependsOn));
+        }
+
+        dependsOn.Add(VolumeOwnerService(workload), new YMap { { "condition", "service_completed_successfully" } });
+        return new YMap
+        {
+            { "image", project.Single(e => e.Key == "image").Value },
+            { "user", "root" },
+            { "entrypoint", new List<object?> { "/bin/sh", "-c", $"chown -R {Workload.ProjectUserId}:{Workload.ProjectUserId} {targets}" } },
+            { "volumes", project.Single(e => e.Key == "volumes").Value },
+            { "restart", "no" },
+        };
     }
 
     /// <summary>A value with its parameters as Compose variables (a required secret fails <c>docker compose</c> at once when unset).</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Platform.Hosting.Publishing.Model;
+using static Platform.Hosting.Publishing.Helm.HelmText;
 
 namespace Platform.Hosting.Publishing.Helm;
 
@@ -44,10 +45,7 @@ internal sealed class HelmChart(PublishedApplication application)
 
     private string Chart => application.Name;
 
-    private string ParametersName => $"{Chart}-parameters";
-
-    /// <summary>A name usable as a values key without <c>index</c> (<c>bets-api</c> → <c>bets_api</c>).</summary>
-    public static string ValuesKey(string name) => name.Replace('-', '_').Replace('.', '_');
+    public string ParametersName => $"{Chart}-parameters";
 
     public IReadOnlyDictionary<string, string> Build()
     {
@@ -86,11 +84,6 @@ internal sealed class HelmChart(PublishedApplication application)
             "# back on every upgrade. Project images: parameters.<resource>.<resource>_image (build them with dotnet publish -t:PublishContainer).");
         return _files;
     }
-
-    private static YRaw Template(string expression) => new($"\"{{{{ {expression} }}}}\"");
-
-    /// <summary>Literal text inside a template: a "{{" must not start an action.</summary>
-    private static YRaw TemplateSafe(string text) => new(Yaml.Quote(text).Replace("{{", "{{ \"{{\" }}", StringComparison.Ordinal));
 
     private YMap Labels(string component) => new()
     {
@@ -214,7 +207,7 @@ internal sealed class HelmChart(PublishedApplication application)
             container.Add("command", new List<object?> { TemplateSafe(Expandable(entrypoint)) });
         }
 
-        var env = new ContainerEnvironment(this, workload);
+        var env = new ContainerEnvironment(ParametersName, workload);
         if (workload.Args.Count > 0)
         {
             container.Add("args", workload.Args.Select(a => (object?)TemplateSafe(env.Compose(a))).ToList());
@@ -290,6 +283,11 @@ internal sealed class HelmChart(PublishedApplication application)
         if (volumes.Count > 0)
         {
             pod.Add("volumes", volumes);
+        }
+
+        if (workload.IsProject && workload.Volumes.Count > 0)
+        {
+            pod.Add("securityContext", new YMap { { "fsGroup", Workload.ProjectUserId }, { "fsGroupChangePolicy", "OnRootMismatch" } });
         }
 
         // A container is infrastructure with an identity (Redis node, Sentinel, PostgreSQL); a project with a volume
@@ -507,82 +505,5 @@ internal sealed class HelmChart(PublishedApplication application)
             "{{- end }}",
         ]);
         _files[$"templates/{workload.Name}/ingress.yaml"] = string.Join('\n', lines) + "\n";
-    }
-
-    /// <summary>
-    /// Text the kubelet expands (command, args, env values): <c>$(NAME)</c> is a variable reference and <c>$$</c> a
-    /// literal <c>$</c>, so every literal <c>$</c> is doubled (a shell's <c>$(…)</c> in a start script stays a shell's).
-    /// </summary>
-    public static string Expandable(string literal) => literal.Replace("$", "$$", StringComparison.Ordinal);
-
-    /// <summary>
-    /// A container's environment: the plain variables (for the ConfigMap), then <c>env</c> entries that declare each
-    /// parameter the container uses from the parameters Secret or ConfigMap, then the variables that embed parameters,
-    /// written with <c>$(VAR)</c> references to those, which the kubelet expands in order.
-    /// </summary>
-    private sealed class ContainerEnvironment
-    {
-        private readonly HelmChart _chart;
-        private readonly Workload _workload;
-        private readonly Dictionary<(PublishedParameter, bool), string> _declared = [];
-        private readonly List<object?> _parameterEntries = [];
-        private readonly List<object?> _composedEntries = [];
-
-        public ContainerEnvironment(HelmChart chart, Workload workload)
-        {
-            _chart = chart;
-            _workload = workload;
-
-            // Variables that are a parameter and nothing else declare it under their own name.
-            foreach (var (name, value) in workload.Environment)
-            {
-                if (value.AsParameter is { } parameter)
-                {
-                    _parameterEntries.Add(Reference(name, parameter, uriEncoded: false));
-                    _declared.TryAdd((parameter, false), name);
-                }
-            }
-
-            foreach (var (name, value) in workload.Environment.Where(e => e.Value.HasParameters && e.Value.AsParameter is null))
-            {
-                _composedEntries.Add(new YMap { { "name", name }, { "value", TemplateSafe(Compose(value)) } });
-            }
-        }
-
-        public List<object?> Entries => [.. _parameterEntries, .. _composedEntries];
-
-        public IReadOnlyList<KeyValuePair<string, string>> ConfigMap() =>
-            [.. _workload.Environment.Where(e => !e.Value.HasParameters).Select(e => new KeyValuePair<string, string>(e.Key, e.Value.Text))];
-
-        /// <summary>The value with its parameters as <c>$(VAR)</c>, declaring each variable the first time.</summary>
-        public string Compose(PublishedValue value) => value.Render(Expandable, part => $"$({Declare(part.Parameter, part.UriEncoded)})");
-
-        private string Declare(PublishedParameter parameter, bool uriEncoded)
-        {
-            if (_declared.TryGetValue((parameter, uriEncoded), out var existing))
-            {
-                return existing;
-            }
-
-            var name = parameter.EnvironmentName + (uriEncoded ? "_URI" : string.Empty);
-            if (_workload.Environment.Any(e => e.Key == name) || _declared.ContainsValue(name))
-            {
-                name = "PARAMETER_" + name;
-            }
-
-            _parameterEntries.Add(Reference(name, parameter, uriEncoded));
-            _declared.Add((parameter, uriEncoded), name);
-            return name;
-        }
-
-        private YMap Reference(string name, PublishedParameter parameter, bool uriEncoded) => new()
-        {
-            { "name", name },
-            {
-                "valueFrom", parameter.Secret
-                    ? new YMap { { "secretKeyRef", new YMap { { "name", _chart.ParametersName }, { "key", parameter.Name + (uriEncoded ? "-uri" : string.Empty) } } } }
-                    : new YMap { { "configMapKeyRef", new YMap { { "name", _chart.ParametersName }, { "key", parameter.Name + (uriEncoded ? "-uri" : string.Empty) } } } }
-            },
-        };
     }
 }

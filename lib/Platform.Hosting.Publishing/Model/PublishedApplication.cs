@@ -17,10 +17,13 @@ internal sealed class PublishedApplication
 
     private readonly Dictionary<ParameterResource, PublishedParameter> _parameters = [];
 
-    private PublishedApplication(string name, IReadOnlyList<Workload> workloads)
+    private readonly DistributedApplicationExecutionContext _executionContext;
+
+    private PublishedApplication(string name, IReadOnlyList<Workload> workloads, DistributedApplicationExecutionContext executionContext)
     {
         Name = name;
         Workloads = workloads;
+        _executionContext = executionContext;
     }
 
     /// <summary>The chart's name and the Compose project's.</summary>
@@ -43,7 +46,7 @@ internal sealed class PublishedApplication
 
         var workloads = model.GetComputeResources().Select(CreateWorkload).ToList();
         var byName = workloads.ToDictionary(w => w.Name, StringComparer.Ordinal);
-        var application = new PublishedApplication(name, workloads);
+        var application = new PublishedApplication(name, workloads, executionContext);
         var resolver = new ValueResolver(application.Parameter, reference =>
         {
             if (!byName.TryGetValue(reference.Resource.Name, out var target))
@@ -94,7 +97,7 @@ internal sealed class PublishedApplication
     {
         if (!_parameters.TryGetValue(parameter, out var published))
         {
-            published = PublishedParameter.From(parameter, new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish));
+            published = PublishedParameter.From(parameter, _executionContext);
             if (_parameters.Values.FirstOrDefault(p => p.EnvironmentName == published.EnvironmentName) is { } clash)
             {
                 throw new DistributedApplicationException(

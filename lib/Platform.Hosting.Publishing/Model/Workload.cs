@@ -15,6 +15,12 @@ internal sealed class Workload(IResource resource)
 
     public bool IsProject => Resource is ProjectResource;
 
+    /// <summary>
+    /// The user the .NET images that <c>dotnet publish -t:PublishContainer</c> builds run a project as (<c>app</c>,
+    /// uid and gid 1654): a fresh volume belongs to root, so a project's volumes are handed to it first.
+    /// </summary>
+    public const int ProjectUserId = 1654;
+
     /// <summary>A container's image; null for a project, whose image the deployment names (values.yaml, .env).</summary>
     public string? Image { get; init; }
 
