@@ -181,10 +181,10 @@ internal sealed class ComposeFile(PublishedApplication application)
         if (external.Count > 0)
         {
             // Replicas cannot share a host port: each then gets one of Docker's choosing.
-            service.Add("ports", external.Select(p => (object?)(workload.Replicas > 1
+            service.Add("ports", external.Select((p, i) => (object?)(workload.Replicas > 1
                 ? p.TargetPort.ToString(CultureInfo.InvariantCulture)
-                : $"${{{AddVariable($"{PublishedParameter.ToEnvironmentName(workload.Name)}_PORT", $"Host port of {workload.Name}",
-                    (p.HostPort ?? p.TargetPort).ToString(CultureInfo.InvariantCulture))}}}:{p.TargetPort.ToString(CultureInfo.InvariantCulture)}")).ToList());
+                : $"${{{AddVariable(PublishedParameter.ToEnvironmentName(i == 0 ? $"{workload.Name}-port" : $"{workload.Name}-{p.Name}-port"),
+                    $"Host port of {workload.Name} ({p.Name})", (p.HostPort ?? p.TargetPort).ToString(CultureInfo.InvariantCulture))}}}:{p.TargetPort.ToString(CultureInfo.InvariantCulture)}")).ToList());
         }
 
         if (HealthCheck(workload.Readiness) is { } healthcheck)
