@@ -16,7 +16,11 @@ var bets = builder.AddProject<Projects.Bets_Api>("bets-api")
     .WithHttpHealthCheck("/health")
     .WithRestartOnCrash();
 
+// Sync.Api reads connection strings only. Aspire would also inject syncdb's connection properties (SYNCDB_PASSWORD,
+// SYNCDB_URI…): another copy of the password, and a URI-encoded one that the manifest can only express as an
+// `annotated.string` resource, which azd does not accept.
 var sync = builder.AddProject<Projects.Sync_Api>("sync-api")
+    .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
     .WithReference(redis).WithReference(syncDb)
     .WaitFor(redis).WaitFor(syncDb)
     .WithReplicas(2)
@@ -32,5 +36,7 @@ var web = builder.AddProject<Projects.Web_Frontend>("web")
 
 // Sign-in messages name the site the browser is on: the front end, whose proxy forwards to Bets.Api.
 bets.WithEnvironment("Auth__Domain", web.GetEndpoint("http").Property(EndpointProperty.HostAndPort));
+
+builder.AddHelmAndComposePublishing("platform");
 
 builder.Build().Run();

@@ -22,11 +22,12 @@ public static class RedisStartScripts
         var master = $"{redis.Name}-0 {RedisConfig.NodePort}";
         if (role.IsSentinel)
         {
-            // Sentinel rewrites its file as it learns the topology; a fresh one each start relearns it from the nodes.
-            var conf = RedisConfig.Sentinel(redis.Settings, bind: null, RedisConfig.SentinelPort, "/tmp", "$REDIS_PASSWORD", master, redis.Quorum)
+            // Sentinel rewrites its file as it learns the topology; a fresh one each start relearns it from the nodes,
+            // starting from the node that is master now.
+            var conf = RedisConfig.Sentinel(redis.Settings, bind: null, RedisConfig.SentinelPort, "/tmp", "$REDIS_PASSWORD", "$master", redis.Quorum)
                 + "sentinel resolve-hostnames yes\nsentinel announce-hostnames yes\n"
                 + $"sentinel announce-ip {self}\n";
-            return Script("/tmp/sentinel.conf", conf, overwrite: true, "redis-sentinel");
+            return Script("/tmp/sentinel.conf", conf, overwrite: true, "redis-sentinel", FindMaster(redis, master));
         }
 
         // A node keeps the file Sentinel rewrote (its role after a failover) on its data volume across restarts.
@@ -35,8 +36,28 @@ public static class RedisStartScripts
         return Script("/data/redis.conf", node, overwrite: false, "redis-server");
     }
 
-    private static string Script(string path, string conf, bool overwrite, string server) =>
-        "set -eu\numask 077\nmkdir -p \"$(dirname " + path + ")\"\n"
+    /// <summary>
+    /// Sets <c>master</c> to the node that is master now: after a failover the first master is a replica, and Sentinels
+    /// that all start afresh (an upgrade restarts them together) would otherwise watch it and find no master. A master
+    /// with an online replica comes first, then any node that answers as master, then the first master. redis-cli
+    /// takes the password from REDISCLI_AUTH, never from its command line.
+    /// </summary>
+    private static string FindMaster(RedisSentinelResource redis, string first)
+    {
+        var nodes = string.Join(' ', redis.Nodes.Select(n => $"\"{n.Name} {RedisConfig.NodePort.ToString(CultureInfo.InvariantCulture)}\""));
+        return "master=\"\"\nfallback=\"\"\n"
+            + $"for node in {nodes}; do\n"
+            + "  set -- $node\n"
+            + "  info=$(REDISCLI_AUTH=\"$REDIS_PASSWORD\" timeout 3 redis-cli -h \"$1\" -p \"$2\" INFO replication 2>/dev/null || true)\n"
+            + "  case \"$info\" in *role:master*) ;; *) continue ;; esac\n"
+            + "  [ -n \"$fallback\" ] || fallback=\"$1 $2\"\n"
+            + "  if printf '%s\\n' \"$info\" | grep -q '^slave[0-9]*:.*state=online'; then master=\"$1 $2\"; break; fi\n"
+            + "done\n"
+            + $"master=${{master:-${{fallback:-{first}}}}}\n";
+    }
+
+    private static string Script(string path, string conf, bool overwrite, string server, string prologue = "") =>
+        "set -eu\numask 077\nmkdir -p \"$(dirname " + path + ")\"\n" + prologue
         + (overwrite ? string.Empty : $"if [ ! -s {path} ]; then\n")
         + $"cat > {path} <<EOF\n{conf}EOF\n"
         + (overwrite ? string.Empty : "fi\n")

@@ -1,98 +1,161 @@
-using Platform.Hosting.ApplicationModel;
 using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Platform.Hosting.Publishing.Tests;
 
-/// <summary>The three outputs follow the model: a new project and a replica count show up in each.</summary>
-public sealed class ModelChangeTests(Tools tools) : IDisposable
+/// <summary>
+/// The three outputs follow the model: a model built in the test (the AppHost's Redis, PostgreSQL and Sync.Api, in
+/// publish mode, built as an AppHost builds it) is published, then published again with one more
+/// project and another replica count. Aspire's manifest has no replica count (azd scales apart from it).
+/// </summary>
+public sealed class ModelChangeTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("publishing-change-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private async Task PublishAsync(string publisher, string output, bool changed)
+    private static string ProjectPath(string name) => Path.Combine(Tools.RepositoryRoot, name, $"{name}.csproj");
+
+    /// <summary>
+    /// A model of the test's own, in publish mode with the AppHost's arguments for one publisher: Aspire's own builder,
+    /// as an AppHost creates it. (DistributedApplicationTestingBuilder.Create insists on an assembly that names DCP,
+    /// i.e. an AppHost project; publishing starts neither DCP nor the dashboard.)
+    /// </summary>
+    private static IDistributedApplicationBuilder Builder(string publisher, string output)
     {
-        var builder = SampleModel.Create(publisher, output, syncReplicas: changed ? 4 : 2);
-        if (changed)
+        var builder = DistributedApplication.CreateBuilder(["--publisher", publisher, "--output-path", output]);
+        Assert.True(builder.ExecutionContext.IsPublishMode);
+        builder.AddHelmAndComposePublishing("platform");
+        return builder;
+    }
+
+    private static async Task PublishAsync(string publisher, string output, int syncReplicas, bool withAudit)
+    {
+        var builder = Builder(publisher, output);
+        var redis = builder.AddRedisSentinel("redis", replicas: 1, sentinels: 3).WithDataVolume();
+        var postgres = builder.AddPostgres("postgres").WithDataVolume().RunAsLocalProcess();
+        var syncDb = postgres.AddDatabase("syncdb");
+        builder.AddProject("sync-api", ProjectPath("Sync.Api"))
+            .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
+            .WithReference(redis).WithReference(syncDb).WaitFor(redis).WaitFor(syncDb)
+            .WithReplicas(syncReplicas);
+        if (withAudit)
         {
-            var redis = builder.CreateResourceBuilder((RedisResource)builder.Resources["redis"]);
-            builder.AddProject("audit", SampleModel.ProjectPath("Audit.Worker")).WithReference(redis).WaitFor(redis);
+            builder.AddProject("audit", ProjectPath("Prices.Ingest"))
+                .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
+                .WithReference(redis).WaitFor(redis);
         }
 
-        await SampleModel.PublishAsync(builder);
+        await using var app = builder.Build();
+
+        // In publish mode the application runs its pipeline step and stops.
+        await app.RunAsync(Tools.Cancellation);
+    }
+
+    private async Task<(JsonElement Manifest, RenderedChart Chart, ComposeOutput Compose)> PublishAllAsync(string name, int syncReplicas, bool withAudit)
+    {
+        var root = Path.Combine(_directory, name);
+        var manifest = Path.Combine(root, "aspire-manifest.json");
+        await PublishAsync("manifest", manifest, syncReplicas, withAudit);
+        await PublishAsync("helm", Path.Combine(root, "helm"), syncReplicas, withAudit);
+        await PublishAsync("compose", Path.Combine(root, "compose"), syncReplicas, withAudit);
+
+        var rendered = Path.Combine(root, "rendered.yaml");
+        var chart = await RenderedChart.RenderAsync(Path.Combine(root, "helm"), rendered);
+        var checks = new[]
+        {
+            await Tools.ValidateSchemaAsync(Tools.ManifestSchema, manifest),
+            await Tools.ValidateKubernetesAsync(rendered),
+            await Tools.ValidateSchemaAsync(Tools.ComposeSchema, Path.Combine(root, "compose", "docker-compose.yaml")),
+        };
+        Assert.All(checks, c => Assert.True(c.ExitCode == 0, c.ToString()));
+        return (JsonDocument.Parse(await File.ReadAllTextAsync(manifest, Tools.Cancellation)).RootElement, chart, await ComposeOutput.ReadAsync(Path.Combine(root, "compose")));
     }
 
     [Fact]
-    public async Task ANewProjectAndAReplicaCountChangeAllThreeOutputs()
+    public async Task ANewProjectAndAReplicaCountShowUpInTheManifestTheChartAndTheComposeFile()
     {
-        foreach (var changed in new[] { false, true })
+        var before = await PublishAllAsync("before", syncReplicas: 2, withAudit: false);
+        var after = await PublishAllAsync("after", syncReplicas: 3, withAudit: true);
+
+        // The new project.
+        Assert.False(before.Manifest.GetProperty("resources").TryGetProperty("audit", out _));
+        var audit = after.Manifest.GetProperty("resources").GetProperty("audit");
+        Assert.Equal("project.v0", audit.GetProperty("type").GetString());
+        Assert.Equal("{redis.connectionString}", audit.GetProperty("env").GetProperty("ConnectionStrings__redis").GetString());
+
+        Assert.False(before.Chart.Has("Deployment", "audit"));
+        var auditEnv = after.Chart.Environment(after.Chart.Get("Deployment", "audit"));
+        Assert.StartsWith("redis-sentinel-0:26379,", auditEnv["ConnectionStrings__redis"], StringComparison.Ordinal);
+        Assert.True(after.Chart.Has("Service", "audit"));
+
+        Assert.False(before.Compose.Services.TryGetProperty("audit", out _));
+        Assert.Equal("service_healthy", after.Compose.Service("audit").GetProperty("depends_on").GetProperty("redis-sentinel-0").GetProperty("condition").GetString());
+        Assert.Equal("audit:latest", after.Compose.Interpolate(after.Compose.Service("audit").GetProperty("image").GetString()!));
+
+        // The replica count.
+        Assert.Equal(2, before.Chart.Get("Deployment", "sync-api").GetProperty("spec").GetProperty("replicas").GetInt32());
+        Assert.Equal(3, after.Chart.Get("Deployment", "sync-api").GetProperty("spec").GetProperty("replicas").GetInt32());
+        Assert.Equal(2, before.Compose.Service("sync-api").GetProperty("deploy").GetProperty("replicas").GetInt32());
+        Assert.Equal(3, after.Compose.Service("sync-api").GetProperty("deploy").GetProperty("replicas").GetInt32());
+    }
+
+    [Fact]
+    public async Task AnExecutableCannotBePublishedToHelmTheStepSaysWhyAndTheAppHostExitsWithAnError()
+    {
+        var builder = Builder("helm", Path.Combine(_directory, "helm"));
+        builder.AddExecutable("tool", "redis-server", _directory);
+        var log = new CapturingLoggerProvider();
+        builder.Services.AddLogging(logging => logging.AddProvider(log));
+        await using var app = builder.Build();
+        try
         {
-            var dir = Path.Combine(_directory, changed ? "changed" : "original");
-            await PublishAsync("manifest", Path.Combine(dir, "aspire-manifest.json"), changed);
-            await PublishAsync("helm", Path.Combine(dir, "helm"), changed);
-            await PublishAsync("compose", Path.Combine(dir, "compose"), changed);
+            await app.RunAsync(Tools.Cancellation);
+            Assert.Equal(1, Environment.ExitCode);
+        }
+        finally
+        {
+            Environment.ExitCode = 0;
         }
 
-        // Manifest: the new project with its reference.
-        JsonElement Manifest(string which) => JsonDocument.Parse(File.ReadAllText(Path.Combine(_directory, which, "aspire-manifest.json"))).RootElement.GetProperty("resources");
-        Assert.False(Manifest("original").TryGetProperty("audit", out _));
-        Assert.Equal("{redis.connectionString}", Manifest("changed").GetProperty("audit").GetProperty("env").GetProperty("ConnectionStrings__redis").GetString());
-        var validation = await Tools.ValidateAsync("manifest", Tools.ManifestSchema, Path.Combine(_directory, "changed", "aspire-manifest.json"));
-        Assert.True(validation.ExitCode == 0, validation.ToString());
+        Assert.Contains("Resource 'tool' is an executable: it has no image to deploy", log.Text, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_directory, "helm", "Chart.yaml")));
+    }
 
-        // Helm: a Deployment for the new project, four sync-api replicas; still lints.
-        async Task<JsonElement> Rendered(string which)
+    private sealed class CapturingLoggerProvider : ILoggerProvider, ILogger
+    {
+        private readonly System.Text.StringBuilder _text = new();
+
+        public string Text
         {
-            var template = await tools.HelmAsync("template", "platform", Path.Combine(_directory, which, "helm"));
-            Assert.True(template.ExitCode == 0, template.ToString());
-            var path = Path.Combine(_directory, which, "rendered.yaml");
-            await File.WriteAllTextAsync(path, template.Output, TestContext.Current.CancellationToken);
-            return await Tools.YamlToJsonAsync(path);
+            get
+            {
+                lock (_text)
+                {
+                    return _text.ToString();
+                }
+            }
         }
 
-        static int Replicas(JsonElement rendered, string name) => rendered.EnumerateArray()
-            .Single(o => o.GetProperty("metadata").GetProperty("name").GetString() == name).GetProperty("spec").GetProperty("replicas").GetInt32();
-        var original = await Rendered("original");
-        var changedChart = await Rendered("changed");
-        Assert.Equal(2, Replicas(original, "sync-api-deployment"));
-        Assert.Equal(4, Replicas(changedChart, "sync-api-deployment"));
-        Assert.DoesNotContain(original.EnumerateArray(), o => o.GetProperty("metadata").GetProperty("name").GetString() == "audit-deployment");
-        Assert.Equal(1, Replicas(changedChart, "audit-deployment"));
-        var lint = await tools.HelmAsync("lint", "--strict", Path.Combine(_directory, "changed", "helm"));
-        Assert.True(lint.ExitCode == 0, lint.ToString());
+        public ILogger CreateLogger(string categoryName) => this;
 
-        // Compose: the new service waits for Redis; sync-api runs four replicas.
-        JsonElement Compose(string which) => JsonDocument.Parse((Tools.YamlToJsonAsync(Path.Combine(_directory, which, "compose", "docker-compose.yaml")).GetAwaiter().GetResult())[0].GetRawText()).RootElement.GetProperty("services");
-        Assert.False(Compose("original").TryGetProperty("audit", out _));
-        Assert.Equal("service_healthy", Compose("changed").GetProperty("audit").GetProperty("depends_on").GetProperty("redis-sentinel").GetProperty("condition").GetString());
-        Assert.Equal(4, Compose("changed").GetProperty("sync-api").GetProperty("deploy").GetProperty("replicas").GetInt32());
-        Assert.Contains("AUDIT_IMAGE=audit:latest", await File.ReadAllTextAsync(Path.Combine(_directory, "changed", "compose", ".env"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
-    }
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-    [Fact]
-    public async Task AnExecutableCannotBePublishedAndTheErrorSaysWhy()
-    {
-        var builder = SampleModel.Create("manifest", Path.Combine(_directory, "m.json"));
-        builder.AddExecutable("tool", "/bin/true", ".");
-        var error = await Assert.ThrowsAsync<DistributedApplicationException>(() => SampleModel.PublishAsync(builder));
-        Assert.Contains("'tool' is an executable", error.Message, StringComparison.Ordinal);
-        Assert.Contains("executable.v0", error.Message, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(_directory, "m.json")));
-    }
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
 
-    [Fact]
-    public async Task AnUnknownPublisherIsAnError()
-    {
-        var error = await Assert.ThrowsAsync<DistributedApplicationException>(() => SampleModel.PublishAsync(SampleModel.Create("kustomize", _directory)));
-        Assert.Contains("kustomize", error.Message, StringComparison.Ordinal);
-    }
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (_text)
+            {
+                _text.AppendLine(formatter(state, exception)).AppendLine(exception?.ToString());
+            }
+        }
 
-    [Fact]
-    public async Task PublishedNamesThatCollideAreRejected()
-    {
-        var builder = SampleModel.Create("compose", _directory);
-        builder.AddParameter("redis-1");
-        var error = await Assert.ThrowsAsync<DistributedApplicationException>(() => SampleModel.PublishAsync(builder));
-        Assert.Contains("'redis-1'", error.Message, StringComparison.Ordinal);
+        public void Dispose()
+        {
+        }
     }
 }

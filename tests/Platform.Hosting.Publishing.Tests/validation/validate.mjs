@@ -1,8 +1,7 @@
 // Validates the publishers' outputs; prints one JSON line {ok, errors[]} and exits 1 when anything is invalid.
-//   node validate.mjs manifest <aspire-8.0.json> <aspire-manifest.json>
-//   node validate.mjs compose <docker-compose.yaml>
-//   node validate.mjs kubernetes <rendered.yaml>   (helm template output: many documents)
-//   node validate.mjs tojson <file.yaml>            (prints the documents as JSON)
+//   node validate.mjs schema <schema.json> <file.json|file.yaml>   (JSON Schema draft-07: the Aspire manifest, Compose)
+//   node validate.mjs kubernetes <rendered.yaml>                    (helm template output: many documents)
+//   node validate.mjs tojson <file.yaml>                            (prints the documents as one JSON array)
 import { readFileSync } from 'node:fs';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
@@ -12,23 +11,18 @@ import * as models from 'kubernetes-models';
 const [kind, ...files] = process.argv.slice(2);
 const errors = [];
 
-function ajvCheck(schema, data, label) {
+if (kind === 'schema') {
+  const schema = JSON.parse(readFileSync(files[0], 'utf8'));
+  // Both schemas are draft-07; ajv knows that meta-schema by its canonical id only.
+  schema.$schema = 'http://json-schema.org/draft-07/schema#';
   const ajv = new Ajv({ allErrors: true, strict: false });
   addFormats(ajv);
   const validate = ajv.compile(schema);
+  const text = readFileSync(files[1], 'utf8');
+  const data = files[1].endsWith('.json') ? JSON.parse(text) : parse(text);
   if (!validate(data)) {
-    for (const e of validate.errors) errors.push(`${label}${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+    for (const e of validate.errors) errors.push(`${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
   }
-}
-
-if (kind === 'manifest') {
-  const schema = JSON.parse(readFileSync(files[0], 'utf8'));
-  ajvCheck(schema, JSON.parse(readFileSync(files[1], 'utf8')), 'manifest');
-} else if (kind === 'compose') {
-  // dclint ships the Compose Specification's schema (compose-spec/compose-spec, schema/compose-spec.json).
-  const schema = JSON.parse(readFileSync(new URL('./node_modules/dclint/schemas/compose.schema.json', import.meta.url), 'utf8'));
-  schema.$schema = 'http://json-schema.org/draft-07/schema#'; // it is draft-07; ajv knows that meta-schema by this id
-  ajvCheck(schema, parse(readFileSync(files[0], 'utf8')), 'compose');
 } else if (kind === 'kubernetes') {
   const byKind = new Map();
   // Exports are group -> version -> model, except the core group (v1 -> model).
