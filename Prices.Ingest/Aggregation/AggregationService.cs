@@ -42,6 +42,8 @@ public sealed partial class AggregationService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Publishing runs every second whether or not anyone uses the system: not traced (see UntracedWork).
+        using var untraced = UntracedWork.Start("price-aggregation");
         var running = sources.Select(source => RunSourceAsync(source, stoppingToken)).ToList();
         running.Add(RunCadenceAsync(stoppingToken));
         try

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using Platform.Redis;
+using StackExchange.Redis;
 
 namespace Prices.Ingest.Publishing;
 
@@ -16,6 +16,7 @@ public sealed partial class HistoryTrimmer(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var untraced = UntracedWork.Start("history-trim");
         using var timer = new PeriodicTimer(_options.TrimInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
@@ -28,7 +29,7 @@ public sealed partial class HistoryTrimmer(
             {
                 await TrimAsync().ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or RedisServerException or TimeoutException)
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
                 LogTrimFailed(logger, ex.Message);
             }
@@ -39,8 +40,8 @@ public sealed partial class HistoryTrimmer(
     public async Task<long> TrimAsync()
     {
         var cutoff = time.GetUtcNow().Subtract(_options.HistoryRetention).ToUnixTimeMilliseconds();
-        var removed = (long)await redis.GetDatabase().ExecuteAsync("ZREMRANGEBYSCORE", PriceKeys.History, "-inf",
-            "(" + cutoff.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        var removed = await redis.GetDatabase().SortedSetRemoveRangeByScoreAsync(PriceKeys.History, double.NegativeInfinity, cutoff,
+            Exclude.Stop).ConfigureAwait(false);
         if (removed > 0)
         {
             LogTrimmed(logger, removed, cutoff);
