@@ -13,6 +13,10 @@ builder.Services.AddProblemDetails();
 
 var app = builder.Build();
 
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapAuthApi();
