@@ -20,8 +20,6 @@ public sealed partial class PriceFeed(IConnectionMultiplexer redis, PriceStreamH
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         redis.ConnectionRestored += OnConnectionRestored;
-        // The once-a-second resync is not traced: a root trace per GET would bury the requests of users.
-        using var untraced = UntracedWork.Start("price-feed");
         try
         {
             await SubscribeWithRetryAsync(stoppingToken).ConfigureAwait(false);
@@ -66,6 +64,8 @@ public sealed partial class PriceFeed(IConnectionMultiplexer redis, PriceStreamH
     /// <summary>Reads the key; used at start, after a resubscribe and as a periodic safety net.</summary>
     public async Task ResyncAsync()
     {
+        // Once a second and after every reconnect: not traced, or a root trace per GET would bury the requests of users.
+        using var untraced = UntracedWork.Start("price-resync");
         try
         {
             var value = await redis.GetDatabase().StringGetAsync(LatestKey).ConfigureAwait(false);

@@ -10,12 +10,12 @@ public sealed partial class ResolutionWorker(BetResolver resolver, IOptions<Bett
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
-        // Polls every few hundred ms: not traced, or its Redis and SQLite spans would bury the requests of users.
-        using var untraced = UntracedWork.Start("bet-resolution");
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                // Polls every few hundred ms: not traced, or its Redis spans would bury the requests of users.
+                using var untraced = UntracedWork.Start("bet-resolution");
                 int settled;
                 do
                 {

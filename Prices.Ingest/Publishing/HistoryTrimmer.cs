@@ -16,7 +16,6 @@ public sealed partial class HistoryTrimmer(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var untraced = UntracedWork.Start("history-trim");
         using var timer = new PeriodicTimer(_options.TrimInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
@@ -27,6 +26,7 @@ public sealed partial class HistoryTrimmer(
 
             try
             {
+                using var untraced = UntracedWork.Start("history-trim");
                 await TrimAsync().ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)

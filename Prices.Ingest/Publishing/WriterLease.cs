@@ -57,11 +57,11 @@ public sealed partial class WriterLease : BackgroundService, IWriterLease
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Renewals are not traced: one root trace per renewal would bury the requests of users.
-        using var untraced = UntracedWork.Start("writer-lease");
         using var timer = new PeriodicTimer(_options.RenewInterval, _time);
         do
         {
+            // Renewals are not traced: a root trace per renewal would bury the requests of users (see UntracedWork).
+            using var untraced = UntracedWork.Start("writer-lease");
             await TryAcquireOrRenewAsync().ConfigureAwait(false);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
