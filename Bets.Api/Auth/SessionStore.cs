@@ -117,6 +117,7 @@ public sealed partial class SessionStore(
             {
                 try
                 {
+                    using var untraced = UntracedWork.Start("revocations-subscribe");
                     await redis.GetSubscriber().SubscribeAsync(RevokedChannel, (_, value) => Revoke(value.ToString())).ConfigureAwait(false);
                     TrustAgain();
                     break;

@@ -44,6 +44,7 @@ public sealed partial class PriceFeed(IConnectionMultiplexer redis, PriceStreamH
         {
             try
             {
+                using var untraced = UntracedWork.Start("price-subscribe");
                 await redis.GetSubscriber().SubscribeAsync(Channel, (_, value) => Accept(value.ToString(), fromChannel: true)).ConfigureAwait(false);
                 return;
             }
