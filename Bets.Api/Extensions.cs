@@ -6,7 +6,7 @@ using Bets.Api.Resolution;
 using Bets.Api.Wallets;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
-using Platform.Redis;
+using StackExchange.Redis;
 
 namespace Bets.Api;
 
@@ -30,7 +30,6 @@ public static class Extensions
         services.AddSingleton<WalletLedger>();
         services.AddSingleton<BetStore>();
         services.AddSingleton<InFlightKeys>();
-        services.AddSingleton<BetRateLimiter>();
         services.AddSingleton<SessionStore>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionStore>());
         services.AddSingleton<SiweVerifier>();
@@ -46,6 +45,7 @@ public static class Extensions
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
         services.AddExceptionHandler<RedisUnavailableHandler>();
+        services.AddBetRateLimiter();
         services.AddOpenApi();
         return builder;
     }
@@ -87,9 +87,15 @@ internal sealed class SqliteHealthCheck(BetsDatabase db) : Microsoft.Extensions.
 /// <summary>Redis down or failing over: 503 with Retry-After, never a 500; nothing was written to SQLite.</summary>
 internal sealed class RedisUnavailableHandler(IProblemDetailsService problems) : IExceptionHandler
 {
+    /// <summary>Unreachable, too slow, or a server that is not (or not yet) a writable master: a failover is under way
+    /// and the command was not executed.</summary>
+    public static bool IsOutage(Exception e) => e is RedisConnectionException or RedisTimeoutException
+        || (e is RedisServerException && (e.Message.StartsWith("READONLY", StringComparison.Ordinal)
+            || e.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal) || e.Message.StartsWith("LOADING", StringComparison.Ordinal)));
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not (RedisConnectionException or RedisTimeoutException)) return false;
+        if (!IsOutage(exception)) return false;
         context.Response.StatusCode = 503;
         context.Response.Headers.RetryAfter = "1";
         return await problems.TryWriteAsync(new ProblemDetailsContext

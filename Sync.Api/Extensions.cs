@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Platform.SignalR.Redis;
+using StackExchange.Redis;
 using Sync.Api.Data;
 using Sync.Api.Identity;
 using Sync.Api.Playback;
@@ -13,7 +15,9 @@ public static class Extensions
 {
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddRedisClient("redis");
+        // Sync.Api publishes nothing of its own: the prefix gives the SignalR backplane's channels (the only ones on this
+        // connection) a namespace per application, so another app's hubs on the same Redis never see them.
+        builder.AddRedisClient("redis", configureOptions: o => o.ChannelPrefix = RedisChannel.Literal("sync-api:"));
         builder.AddNpgsqlDataSource("syncdb");
 
         builder.Services.AddOptions<SyncOptions>().BindConfiguration(SyncOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -27,7 +31,8 @@ public static class Extensions
         builder.Services.AddSingleton<TimelineOutbox>();
         builder.Services.AddSingleton<PresenceStore>();
         builder.Services.AddSingleton<RoomRevisions>();
-        builder.Services.AddSingleton<RateLimiter>();
+        builder.Services.AddSingleton<RoomRateLimits>();
+        builder.Services.AddRoomRateLimiter();
         builder.Services.AddSingleton<RoomService>();
         builder.Services.AddSingleton<LocalConnections>();
         builder.Services.AddHostedService<RoomMaintenance>();
@@ -43,20 +48,24 @@ public static class Extensions
                 o.MaximumReceiveMessageSize = 128 * 1024;
             })
             .AddJsonProtocol(o => SyncJson.Configure(o.PayloadSerializerOptions))
-            .AddRedisBackplane();
+            .AddStackExchangeRedis();
+        // The backplane shares the service's multiplexer (Sentinel-aware, traced, health-checked) instead of opening its own.
+        builder.Services.AddOptions<RedisOptions>().Configure<IServiceProvider>((o, services) =>
+            o.ConnectionFactory = _ => Task.FromResult(services.GetRequiredService<IConnectionMultiplexer>()));
         builder.Services.AddOpenApi();
         return builder;
     }
 
     public static WebApplication MapSyncApi(this WebApplication app)
     {
-        app.UseAuthentication();
-        app.UseAuthorization();
         app.MapOpenApi();
-        app.MapDefaultEndpoints();
         app.MapSessionsApi();
         app.MapRoomsApi();
         app.MapHub<SyncHub>("/hubs/sync");
+        // The backplane unsubscribes on the multiplexer it was handed (ours) when it is disposed. The container would do
+        // that last, after the tracer provider disposed the Redis instrumentation (the manager is created here, before
+        // the tracer provider), and the instrumentation then throws. So it goes once the app has stopped.
+        app.Lifetime.ApplicationStopped.Register(() => ((IDisposable)app.Services.GetRequiredService<HubLifetimeManager<SyncHub>>()).Dispose());
         return app;
     }
 }

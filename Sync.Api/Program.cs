@@ -4,10 +4,14 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
-builder.Services.AddProblemDetails();
 
 var app = builder.Build();
 
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+
+app.MapDefaultEndpoints();
 app.MapSyncApi();
 
 await app.RunAsync();

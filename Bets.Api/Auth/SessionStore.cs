@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
-using Platform.Redis;
+using StackExchange.Redis;
 
 namespace Bets.Api.Auth;
 
@@ -110,18 +110,19 @@ public sealed partial class SessionStore(
     {
         if (options.Value.SessionCacheSeconds <= 0) return;
         redis.ConnectionFailed += OnConnectionFailed;
-        redis.SubscriptionsRestored += OnSubscriptionsRestored;
+        redis.ConnectionRestored += OnConnectionRestored;
         try
         {
             while (true)
             {
                 try
                 {
+                    using var untraced = UntracedWork.Start("revocations-subscribe");
                     await redis.GetSubscriber().SubscribeAsync(RevokedChannel, (_, value) => Revoke(value.ToString())).ConfigureAwait(false);
-                    OnSubscriptionsRestored(this, EventArgs.Empty);
+                    TrustAgain();
                     break;
                 }
-                catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+                catch (Exception e) when (e is RedisException or RedisTimeoutException)
                 {
                     LogRedisUnavailable(logger, e.Message);
                     await Task.Delay(TimeSpan.FromMilliseconds(500), stoppingToken).ConfigureAwait(false);
@@ -135,13 +136,19 @@ public sealed partial class SessionStore(
         finally
         {
             redis.ConnectionFailed -= OnConnectionFailed;
-            redis.SubscriptionsRestored -= OnSubscriptionsRestored;
+            redis.ConnectionRestored -= OnConnectionRestored;
             Distrust();
         }
     }
 
-    // Revocations published while the subscription was down are lost: start from an empty cache.
-    private void OnSubscriptionsRestored(object? sender, EventArgs e)
+    // StackExchange.Redis resubscribes as the subscription connection comes back, before it raises ConnectionRestored.
+    // Revocations published while it was down are lost: start from an empty cache.
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Subscription) TrustAgain();
+    }
+
+    private void TrustAgain()
     {
         Distrust();
         _revocationsLive = true;

@@ -29,6 +29,7 @@ public static class BetsApi
     {
         var group = app.MapGroup("/bets").WithTags("Bets").RequireAuthorization();
         group.MapPost("/", Place)
+            .RequireRateLimiting(BetRateLimits.Policy)
             .WithSummary("Places a bet on one grid cell. Requires an Idempotency-Key header (IETF draft semantics).")
             .Accepts<PlaceBetRequest>("application/json")
             .Produces<PlaceBetResponse>(201)
@@ -40,7 +41,7 @@ public static class BetsApi
     }
 
     private static async Task<IResult> Place(
-        HttpContext context, ClaimsPrincipal user, BetStore store, GridService grid, PriceFeed feed, BetRateLimiter limiter,
+        HttpContext context, ClaimsPrincipal user, BetStore store, GridService grid, PriceFeed feed,
         InFlightKeys inFlight, IOptions<BettingOptions> betting, TimeProvider time, CancellationToken ct)
     {
         var wallet = user.Wallet();
@@ -73,13 +74,6 @@ public static class BetsApi
         try
         {
             if (await store.FindStoredAsync(wallet, record, ct).ConfigureAwait(false) is { } earlier) return Respond(earlier);
-
-            if (await limiter.TryAcquireAsync(wallet, betting.Value.RateLimitPerMinute).ConfigureAwait(false) is { } retryAfter)
-            {
-                context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return Problem(429, Problems.RateLimited, "Too many bets",
-                    $"At most {betting.Value.RateLimitPerMinute} bets per minute per wallet; retry in {Math.Ceiling(retryAfter.TotalSeconds)} s.");
-            }
 
             var o = grid.Options;
             if (request.Stake < o.MinStake || request.Stake > o.MaxStake)

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Bets.Api.Prices;
 using Bets.Api.Resolution;
 using Microsoft.Extensions.Options;
-using Platform.Redis;
+using StackExchange.Redis;
 
 namespace Bets.Api.Grid;
 
@@ -53,7 +53,7 @@ public sealed class GridService(
         {
             await ComputeSigmaAsync(now, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or RedisServerException)
+        catch (Exception e) when (e is RedisException or RedisTimeoutException)
         {
             // Kept the last estimate; past its maximum age a caller reads the history itself and sees the error.
         }

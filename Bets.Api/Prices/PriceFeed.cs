@@ -1,4 +1,4 @@
-using Platform.Redis;
+using StackExchange.Redis;
 
 namespace Bets.Api.Prices;
 
@@ -19,7 +19,7 @@ public sealed partial class PriceFeed(IConnectionMultiplexer redis, PriceStreamH
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        redis.SubscriptionsRestored += OnSubscriptionsRestored;
+        redis.ConnectionRestored += OnConnectionRestored;
         try
         {
             await SubscribeWithRetryAsync(stoppingToken).ConfigureAwait(false);
@@ -34,7 +34,7 @@ public sealed partial class PriceFeed(IConnectionMultiplexer redis, PriceStreamH
         }
         finally
         {
-            redis.SubscriptionsRestored -= OnSubscriptionsRestored;
+            redis.ConnectionRestored -= OnConnectionRestored;
         }
     }
 
@@ -44,10 +44,11 @@ public sealed partial class PriceFeed(IConnectionMultiplexer redis, PriceStreamH
         {
             try
             {
+                using var untraced = UntracedWork.Start("price-subscribe");
                 await redis.GetSubscriber().SubscribeAsync(Channel, (_, value) => Accept(value.ToString(), fromChannel: true)).ConfigureAwait(false);
                 return;
             }
-            catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+            catch (Exception e) when (e is RedisException or RedisTimeoutException)
             {
                 LogRedisUnavailable(logger, e.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(500), ct).ConfigureAwait(false);
@@ -55,17 +56,23 @@ public sealed partial class PriceFeed(IConnectionMultiplexer redis, PriceStreamH
         }
     }
 
-    private void OnSubscriptionsRestored(object? sender, EventArgs e) => _ = ResyncAsync();
+    // Raised after StackExchange.Redis resubscribed on the new (or restored) subscription connection.
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Subscription) _ = ResyncAsync();
+    }
 
     /// <summary>Reads the key; used at start, after a resubscribe and as a periodic safety net.</summary>
     public async Task ResyncAsync()
     {
+        // Once a second and after every reconnect: not traced, or a root trace per GET would bury the requests of users.
+        using var untraced = UntracedWork.Start("price-resync");
         try
         {
             var value = await redis.GetDatabase().StringGetAsync(LatestKey).ConfigureAwait(false);
             if (value.HasValue) Accept(value.ToString(), fromChannel: false);
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or RedisServerException)
+        catch (Exception e) when (e is RedisException or RedisTimeoutException)
         {
             LogRedisUnavailable(logger, e.Message);
         }

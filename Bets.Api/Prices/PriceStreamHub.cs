@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text;
 using System.Threading.Channels;
-using Platform.Redis;
+using StackExchange.Redis;
 
 namespace Bets.Api.Prices;
 
@@ -99,7 +99,7 @@ public sealed partial class PriceStreamHub(IConnectionMultiplexer redis, ILogger
             if (add) await db.SetAddAsync(ClientsKey, id).ConfigureAwait(false);
             else await db.SetRemoveAsync(ClientsKey, id).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+        catch (Exception e) when (e is RedisException or RedisTimeoutException)
         {
             LogTrackingFailed(logger, id, e.Message);
         }

@@ -14,6 +14,8 @@ public sealed partial class ResolutionWorker(BetResolver resolver, IOptions<Bett
         {
             try
             {
+                // Polls every few hundred ms: not traced, or its Redis spans would bury the requests of users.
+                using var untraced = UntracedWork.Start("bet-resolution");
                 int settled;
                 do
                 {

@@ -169,7 +169,13 @@ public sealed partial class AggregationService(
         }
 
         var started = time.GetTimestamp();
-        var outcome = await publisher.PublishAsync(message, stoppingToken).ConfigureAwait(false);
+        PublishResult outcome;
+        // Prices are published every second whether or not anyone uses the system: not traced (see UntracedWork).
+        using (UntracedWork.Start("price-publish"))
+        {
+            outcome = await publisher.PublishAsync(message, stoppingToken).ConfigureAwait(false);
+        }
+
         switch (outcome.Outcome)
         {
             case PublishOutcome.Published:

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using Platform.Redis;
+using StackExchange.Redis;
 
 namespace Prices.Ingest.Publishing;
 
@@ -26,9 +26,10 @@ public sealed partial class HistoryTrimmer(
 
             try
             {
+                using var untraced = UntracedWork.Start("history-trim");
                 await TrimAsync().ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or RedisServerException or TimeoutException)
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
                 LogTrimFailed(logger, ex.Message);
             }
@@ -39,8 +40,8 @@ public sealed partial class HistoryTrimmer(
     public async Task<long> TrimAsync()
     {
         var cutoff = time.GetUtcNow().Subtract(_options.HistoryRetention).ToUnixTimeMilliseconds();
-        var removed = (long)await redis.GetDatabase().ExecuteAsync("ZREMRANGEBYSCORE", PriceKeys.History, "-inf",
-            "(" + cutoff.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        var removed = await redis.GetDatabase().SortedSetRemoveRangeByScoreAsync(PriceKeys.History, double.NegativeInfinity, cutoff,
+            Exclude.Stop).ConfigureAwait(false);
         if (removed > 0)
         {
             LogTrimmed(logger, removed, cutoff);

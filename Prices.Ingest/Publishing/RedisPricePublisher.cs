@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using Platform.Redis;
+using StackExchange.Redis;
 
 namespace Prices.Ingest.Publishing;
 
@@ -16,7 +16,7 @@ public sealed partial class RedisPricePublisher(
 {
     // KEYS: lease, latest, history. ARGV: owner, json, member, score, latest ttl (s), history ttl (ms), channel.
     // Returns {1, previous newest score or ""} when written, {0} when the lease is not ours.
-    private static readonly RedisScript PublishScript = new("""
+    private const string PublishScript = """
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0} end
         local newest = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')
         redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[5])
@@ -24,7 +24,7 @@ public sealed partial class RedisPricePublisher(
         redis.call('PEXPIRE', KEYS[3], ARGV[6])
         redis.call('PUBLISH', ARGV[7], ARGV[2])
         return {1, newest[2] or ''}
-        """);
+        """;
 
     private readonly RedisKey[] _keys = [PriceKeys.WriterLease, PriceKeys.Latest, PriceKeys.History];
     private readonly long _historyTtlMs = (long)options.Value.HistoryRetention.TotalMilliseconds;
@@ -49,7 +49,7 @@ public sealed partial class RedisPricePublisher(
             return new PublishResult(PublishOutcome.Published,
                 string.IsNullOrEmpty(previous) ? null : (long)double.Parse(previous, CultureInfo.InvariantCulture));
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or RedisServerException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             LogPublishFailed(logger, message.Seq, ex.Message);
             return new PublishResult(PublishOutcome.Failed);

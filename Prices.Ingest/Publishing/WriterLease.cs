@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
-using Platform.Redis;
+using StackExchange.Redis;
 
 namespace Prices.Ingest.Publishing;
 
@@ -14,15 +14,15 @@ namespace Prices.Ingest.Publishing;
 /// </summary>
 public sealed partial class WriterLease : BackgroundService, IWriterLease
 {
-    private static readonly RedisScript RenewScript = new("""
+    private const string RenewScript = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
         return 0
-        """);
+        """;
 
-    private static readonly RedisScript ReleaseScript = new("""
+    private const string ReleaseScript = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
         return 0
-        """);
+        """;
 
     private readonly IConnectionMultiplexer _redis;
     private readonly PublishingOptions _options;
@@ -60,6 +60,8 @@ public sealed partial class WriterLease : BackgroundService, IWriterLease
         using var timer = new PeriodicTimer(_options.RenewInterval, _time);
         do
         {
+            // Renewals are not traced: a root trace per renewal would bury the requests of users (see UntracedWork).
+            using var untraced = UntracedWork.Start("writer-lease");
             await TryAcquireOrRenewAsync().ConfigureAwait(false);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
@@ -102,7 +104,7 @@ public sealed partial class WriterLease : BackgroundService, IWriterLease
 
             return ours;
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or RedisServerException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             // Keep the local deadline: writing stops by itself when it passes.
             LogRenewFailed(_logger, ex.Message);
@@ -125,7 +127,7 @@ public sealed partial class WriterLease : BackgroundService, IWriterLease
                 .WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
             LogReleased(_logger, Owner);
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or RedisServerException or TimeoutException or OperationCanceledException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException)
         {
             LogRenewFailed(_logger, ex.Message);
         }

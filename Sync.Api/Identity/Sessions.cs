@@ -5,7 +5,7 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Platform.Redis;
+using StackExchange.Redis;
 
 namespace Sync.Api.Identity;
 

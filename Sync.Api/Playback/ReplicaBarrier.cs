@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Platform.Redis;
+using StackExchange.Redis;
 
 namespace Sync.Api.Playback;
 
@@ -56,14 +56,14 @@ public sealed partial class ReplicaBarrier(IConnectionMultiplexer redis, IOption
             var wanted = options.Value.TimelineReplicaAcks;
             try
             {
-                var acks = await redis.GetDatabase().WaitAsync(wanted, options.Value.TimelineReplicaAckTimeout);
+                var acks = (long)await redis.GetDatabase().ExecuteAsync("WAIT", wanted, (long)options.Value.TimelineReplicaAckTimeout.TotalMilliseconds);
                 if (acks < wanted)
                 {
                     Interlocked.Exchange(ref _skipUntil, Environment.TickCount64 + 5_000);
                     LogReplicaAcks(logger, acks, wanted);
                 }
             }
-            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or RedisServerException)
+            catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
             {
                 // Best effort: the write itself succeeded; a failover now is what the resync handles.
                 LogReplicaAcks(logger, -1, wanted);

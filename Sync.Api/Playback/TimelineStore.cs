@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Platform.Redis;
+using StackExchange.Redis;
 using Sync.Api.Rooms;
 
 namespace Sync.Api.Playback;
@@ -25,23 +25,23 @@ public sealed partial class TimelineStore(
     private static readonly TimeSpan KeyTtl = TimeSpan.FromDays(7);
 
     // KEYS: timeline, waits. ARGV: expected seq, new seq, new state, ttl ms, room id, wait deadline or "".
-    private static readonly RedisScript Cas = new("""
+    private const string Cas = """
         local cur = redis.call('HGET', KEYS[1], 'seq')
         if cur ~= ARGV[1] then return {0, redis.call('HGET', KEYS[1], 'state') or ''} end
         redis.call('HSET', KEYS[1], 'seq', ARGV[2], 'state', ARGV[3])
         redis.call('PEXPIRE', KEYS[1], ARGV[4])
         if ARGV[6] == '' then redis.call('ZREM', KEYS[2], ARGV[5]) else redis.call('ZADD', KEYS[2], ARGV[6], ARGV[5]) end
         return {1, ARGV[3]}
-        """);
+        """;
 
     // KEYS: timeline. ARGV: seq, state, ttl ms. Creates the key unless another instance did first.
-    private static readonly RedisScript Init = new("""
+    private const string Init = """
         local cur = redis.call('HGET', KEYS[1], 'state')
         if cur then return cur end
         redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'state', ARGV[2])
         redis.call('PEXPIRE', KEYS[1], ARGV[3])
         return ARGV[2]
-        """);
+        """;
 
     private readonly ConcurrentDictionary<string, Timeline> _unsaved = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Timeline> _latest = new(StringComparer.Ordinal);
@@ -190,7 +190,7 @@ public sealed partial class TimelineStore(
         return due.Select(v => v.ToString()).ToArray();
     }
 
-    public Task ForgetWaitAsync(string roomId) => redis.GetDatabase().ExecuteAsync("ZREM", WaitsKey, roomId);
+    public Task ForgetWaitAsync(string roomId) => redis.GetDatabase().SortedSetRemoveAsync(WaitsKey, roomId);
 
     [LoggerMessage(LogLevel.Warning, "Timeline of room {RoomId} was missing in Redis; restored from PostgreSQL at seq {Seq}")]
     private static partial void LogRestored(ILogger logger, string roomId, long seq);

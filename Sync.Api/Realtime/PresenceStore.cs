@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Platform.Redis;
+using StackExchange.Redis;
 
 namespace Sync.Api.Realtime;
 
@@ -22,7 +22,7 @@ public sealed class PresenceStore(IConnectionMultiplexer redis, IOptions<SyncOpt
     private static readonly TimeSpan RoomHashTtl = TimeSpan.FromHours(24);
 
     // KEYS: hash, index. ARGV: connection, json, expiry ms, index member, hash ttl ms, cap (0 = none), only-if-present.
-    private static readonly RedisScript Upsert = new("""
+    private const string Upsert = """
         local exists = redis.call('HEXISTS', KEYS[1], ARGV[1])
         if ARGV[7] == '1' and exists == 0 then return -2 end
         if exists == 0 and tonumber(ARGV[6]) > 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[6]) then return -1 end
@@ -30,19 +30,19 @@ public sealed class PresenceStore(IConnectionMultiplexer redis, IOptions<SyncOpt
         redis.call('PEXPIRE', KEYS[1], ARGV[5])
         redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
         return 1 - exists
-        """);
+        """;
 
     // KEYS: hash, index. ARGV: connection, index member.
-    private static readonly RedisScript Remove = new("""
+    private const string Remove = """
         local entry = redis.call('HGET', KEYS[1], ARGV[1])
         redis.call('HDEL', KEYS[1], ARGV[1])
         redis.call('ZREM', KEYS[2], ARGV[2])
         return entry
-        """);
+        """;
 
     // KEYS: index. ARGV: now ms, batch, hash suffix. Members are "{room}|{connection}"; the hashes they name are
     // derived here, which is fine on a single master (the only topology Sentinel gives).
-    private static readonly RedisScript Sweep = new("""
+    private const string Sweep = """
         local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
         local out = {}
         for _, m in ipairs(due) do
@@ -58,7 +58,7 @@ public sealed class PresenceStore(IConnectionMultiplexer redis, IOptions<SyncOpt
           end
         end
         return out
-        """);
+        """;
 
     public static string PresenceKey(string roomId) => $"sync:room:{roomId}:presence";
 
@@ -125,5 +125,5 @@ public sealed class PresenceStore(IConnectionMultiplexer redis, IOptions<SyncOpt
     }
 
     public async Task<bool> IsVoicePeerAsync(string roomId, string peerId) =>
-        (long)await redis.GetDatabase().ExecuteAsync("HEXISTS", VoiceKey(roomId), peerId) == 1;
+        await redis.GetDatabase().HashExistsAsync(VoiceKey(roomId), peerId);
 }

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
-using Platform.Redis;
-using Platform.SignalR.Redis;
+using StackExchange.Redis;
 using Sync.Api.Playback;
 
 namespace Sync.Api.Realtime;
@@ -11,12 +10,18 @@ namespace Sync.Api.Realtime;
 /// connections of a dead server vanish too), end buffering waits at their deadline, copy timelines to PostgreSQL,
 /// and after a backplane outage or Redis failover push the stored timeline to this instance's clients.
 /// </summary>
+/// <remarks>
+/// The backplane shares the service's multiplexer, so its outages are the multiplexer's: StackExchange.Redis raises
+/// <see cref="IConnectionMultiplexer.ConnectionRestored"/> when a connection is back (the subscription connection
+/// after it resubscribed, so the backplane's channels are live again) and
+/// <see cref="IConnectionMultiplexer.ConfigurationChanged"/> when it found a new master. Pub/sub is at-most-once:
+/// whatever the backplane carried meanwhile may be lost, so the stored timeline is pushed again.
+/// </remarks>
 internal sealed partial class RoomMaintenance(
     PresenceStore presence,
     TimelineStore timelines,
     RoomService rooms,
     LocalConnections local,
-    IBackplaneEvents backplane,
     IConnectionMultiplexer redis,
     IHubContext<SyncHub, ISyncClient> hub,
     IOptions<SyncOptions> options,
@@ -27,14 +32,17 @@ internal sealed partial class RoomMaintenance(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        backplane.Resynchronize += OnResynchronize;
-        redis.MasterChanged += OnMasterChanged;
+        redis.ConnectionRestored += OnConnectionRestored;
+        redis.ConfigurationChanged += OnConfigurationChanged;
         try
         {
             var lastFlush = time.GetTimestamp();
             using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
+                // Sweeps run twice a second on every instance: not traced, or their Redis commands would bury the
+                // requests of users (see UntracedWork).
+                using var untraced = UntracedWork.Start("room-maintenance");
                 await Guarded(SweepPresenceAsync);
                 await Guarded(SweepVoiceAsync);
                 await Guarded(EndDueWaitsAsync);
@@ -55,23 +63,17 @@ internal sealed partial class RoomMaintenance(
         }
         finally
         {
-            backplane.Resynchronize -= OnResynchronize;
-            redis.MasterChanged -= OnMasterChanged;
+            redis.ConnectionRestored -= OnConnectionRestored;
+            redis.ConfigurationChanged -= OnConfigurationChanged;
             await Guarded(() => timelines.FlushAsync(CancellationToken.None));
         }
     }
 
-    // Raised on the backplane's thread: only flag it; the loop does the work (and retries if Redis is still shaky).
-    private void OnResynchronize(object? sender, BackplaneResynchronizeEventArgs e)
-    {
-        if (e.HubType == typeof(SyncHub))
-        {
-            Volatile.Write(ref _resyncPending, 1);
-        }
-    }
+    // Raised on StackExchange.Redis's threads: only flag it; the loop does the work (and retries if Redis is still shaky).
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => RequestResync();
 
-    // A failover may have lost the last writes the backplane carried: resynchronise even if the backplane did not notice.
-    private void OnMasterChanged(object? sender, EndPointEventArgs e) => RequestResync();
+    // A failover may have lost the last writes the backplane carried: resynchronise even if no connection dropped.
+    private void OnConfigurationChanged(object? sender, EndPointEventArgs e) => RequestResync();
 
     public void RequestResync() => Volatile.Write(ref _resyncPending, 1);
 
@@ -148,3 +150,4 @@ internal sealed partial class RoomMaintenance(
     [LoggerMessage(LogLevel.Warning, "Room maintenance step failed, will retry: {Reason}")]
     private static partial void LogSweepFailed(ILogger logger, string reason);
 }
+

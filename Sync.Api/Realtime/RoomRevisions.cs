@@ -1,4 +1,4 @@
-using Platform.Redis;
+using StackExchange.Redis;
 
 namespace Sync.Api.Realtime;
 
@@ -18,14 +18,14 @@ public sealed class RoomRevisions(IConnectionMultiplexer redis)
     private static readonly TimeSpan Ttl = TimeSpan.FromHours(24);
 
     // KEYS: counter. ARGV: ttl ms.
-    private static readonly RedisScript Next = new("""
+    private const string Next = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
         local last = tonumber(redis.call('GET', KEYS[1]) or '0')
         local rev = math.max(last + 1, now)
         redis.call('SET', KEYS[1], string.format('%.0f', rev), 'PX', ARGV[1])
         return string.format('%.0f', rev)
-        """);
+        """;
 
     public static string Key(string roomId) => $"sync:room:{roomId}:rev";
 

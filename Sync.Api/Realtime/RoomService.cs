@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
-using Platform.Redis;
+using StackExchange.Redis;
 using Sync.Api.Playback;
 using Sync.Api.Rooms;
 

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Platform.Redis;
+using StackExchange.Redis;
 using Sync.Api.Identity;
 using Sync.Api.Playback;
 using Sync.Api.Rooms;
@@ -20,7 +20,7 @@ public sealed partial class SyncHub(
     RoomService roomService,
     TimelineStore timelines,
     PresenceStore presence,
-    RateLimiter limiter,
+    RoomRateLimits limiter,
     LocalConnections local,
     IOptions<SyncOptions> options,
     TimeProvider time,
@@ -157,7 +157,7 @@ public sealed partial class SyncHub(
     }
 
     internal static bool IsInfrastructure(Exception ex) =>
-        ex is RedisConnectionException or RedisTimeoutException or RedisServerException or NpgsqlException or TimeoutException;
+        ex is RedisException or NpgsqlException or TimeoutException;
 
     [LoggerMessage(LogLevel.Warning, "Hub command failed on infrastructure: {Type}: {Message}")]
     private static partial void LogUnavailable(ILogger logger, string type, string message);

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Platform.Redis;
+using StackExchange.Redis;
 
 namespace Sync.Api.Rooms;
 
@@ -34,7 +34,7 @@ public sealed class RoomAccess(IConnectionMultiplexer redis, RoomStore rooms)
     public async Task<(Role? Role, RoomPermissions Permissions)> GetAsync(string roomId, Guid userId, CancellationToken ct = default)
     {
         var db = redis.GetDatabase();
-        var cached = (RedisResult[])(await db.ExecuteAsync("HMGET", Key(roomId), "perms", $"role:{userId:N}"))!;
+        var cached = await db.HashGetAsync(Key(roomId), ["perms", $"role:{userId:N}"]);
         if (!cached[0].IsNull)
         {
             return (cached[1].IsNull ? null : (Role)(long)cached[1], ParsePermissions(cached[0].ToString()));

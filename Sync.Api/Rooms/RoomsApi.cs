@@ -14,14 +14,14 @@ public static class RoomsApi
         var api = app.MapGroup("/api/rooms").WithTags("Rooms").RequireAuthorization().AddEndpointFilter<SyncProblemFilter>();
         api.MapPost("/", CreateAsync);
         api.MapGet("/{roomId}", GetAsync).AllowAnonymous();
-        api.MapPost("/{roomId}/join", JoinAsync);
+        api.MapPost("/{roomId}/join", JoinAsync).RequireRateLimiting("join");
         api.MapPost("/{roomId}/leave", LeaveAsync);
         api.MapGet("/{roomId}/members", MembersAsync);
         api.MapPut("/{roomId}/members/{userId:guid}/role", SetRoleAsync);
         api.MapPut("/{roomId}/permissions", SetPermissionsAsync);
         api.MapGet("/{roomId}/queue", QueueAsync);
-        api.MapPost("/{roomId}/queue", EnqueueAsync);
-        api.MapDelete("/{roomId}/queue/{itemId:long}", DequeueAsync);
+        api.MapPost("/{roomId}/queue", EnqueueAsync).RequireRateLimiting("queue");
+        api.MapDelete("/{roomId}/queue/{itemId:long}", DequeueAsync).RequireRateLimiting("queue");
         api.MapGet("/{roomId}/chat", ChatAsync);
         return app;
     }
@@ -176,6 +176,13 @@ internal sealed class SyncProblemFilter : IEndpointFilter
             }
 
             return TypedResults.Problem(ex.Message, statusCode: ex.HttpStatus, title: ex.Code, extensions: extensions);
+        }
+        catch (Exception ex) when (SyncHub.IsInfrastructure(ex))
+        {
+            // Redis or PostgreSQL unreachable or failing over: retry shortly, as the hub's "unavailable" says.
+            context.HttpContext.Response.Headers.RetryAfter = "1";
+            return TypedResults.Problem("A backing store is unavailable; try again shortly.", statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: ErrorCodes.Unavailable, extensions: new Dictionary<string, object?> { ["code"] = ErrorCodes.Unavailable });
         }
     }
 }

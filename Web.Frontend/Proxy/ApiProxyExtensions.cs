@@ -1,32 +1,46 @@
-using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Web.Frontend.Proxy;
 
+/// <summary>
+/// The same-origin proxy to Sync.Api and Bets.Api: YARP with its routes and clusters in configuration
+/// (<c>ReverseProxy</c>), destinations such as <c>http://sync-api</c> resolved through service discovery
+/// (<c>services__sync-api__http__0</c>, every replica), WebSockets (SignalR, the price stream) included.
+/// </summary>
 public static class ApiProxyExtensions
 {
     public static IHostApplicationBuilder AddApiProxy(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ApiProxyOptions>()
-            .BindConfiguration(ApiProxyOptions.SectionName)
-            .ValidateDataAnnotations()
-            .Validate(o => o.Routes.TrueForAll(r => r.Target is { IsAbsoluteUri: true }), "Every proxy route needs an absolute Target URI.")
-            .Validate(o => o.Routes.TrueForAll(r => r.Prefix.Length > 1 && r.Prefix[0] == '/' && r.Prefix[^1] != '/'),
-                "Every proxy route needs a Prefix that starts with '/' and does not end with '/'.")
-            .ValidateOnStart();
-        builder.Services.AddSingleton<HttpForwarder>();
+        builder.Services.AddReverseProxy()
+            .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            .AddServiceDiscoveryDestinationResolver();
         return builder;
     }
 
-    /// <summary>Branches each configured prefix (segment-aware: <c>/hubs/sync</c> does not match <c>/hubs/syncx</c>) to the forwarder.</summary>
     public static WebApplication MapApiProxy(this WebApplication app)
     {
-        var options = app.Services.GetRequiredService<IOptions<ApiProxyOptions>>().Value;
-        var forwarder = app.Services.GetRequiredService<HttpForwarder>();
-        foreach (var route in options.Routes)
-        {
-            app.Map(route.Prefix, branch => branch.Run(context => forwarder.ForwardAsync(context, route)));
-        }
-
+        app.MapReverseProxy(proxy => proxy.Use(ProblemForProxyErrorAsync));
         return app;
+    }
+
+    // YARP answers 502/504 with an empty body when a backend cannot be reached; the browser gets problem details
+    // that name the route instead (an unconfigured service name fails the same way: nothing answers it).
+    private static async Task ProblemForProxyErrorAsync(HttpContext context, Func<Task> next)
+    {
+        await next();
+        if (context.GetForwarderErrorFeature() is { } error && !context.Response.HasStarted)
+        {
+            var prefix = context.GetReverseProxyFeature().Route.Config.Match.Path?.Split("/{", 2)[0];
+            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails =
+                {
+                    Status = context.Response.StatusCode,
+                    Title = "Service unavailable",
+                    Detail = $"The service behind {prefix} did not answer ({error.Error}). Try again in a moment.",
+                },
+            });
+        }
     }
 }

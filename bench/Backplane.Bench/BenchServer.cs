@@ -41,7 +41,7 @@ public sealed class BenchServer : IAsyncDisposable
         var signalR = builder.Services.AddSignalR(o => o.MaximumParallelInvocationsPerClient = parallelInvocations);
         if (redis is not null)
         {
-            signalR.AddRedisBackplane(redis, o => o.ChannelPrefix = prefix);
+            signalR.AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal(prefix));
         }
 
         var app = builder.Build();

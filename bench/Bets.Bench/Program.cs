@@ -9,7 +9,7 @@ using Bets.Api.Auth;
 using Bets.Api.Bench;
 using Bets.Api.Grid;
 using Bets.Api.Wallets;
-using Platform.Redis;
+using StackExchange.Redis;
 using Platform.TestSupport;
 
 // ./platform bench bets [bets=10000] [concurrency=64] [wallets=200] [wsClients=1000] [rate=1000] [seconds=10]

@@ -5,7 +5,7 @@ using Bets.Api.Wallets;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
-using Platform.Redis;
+using StackExchange.Redis;
 
 namespace Bets.Api.Bench;
 

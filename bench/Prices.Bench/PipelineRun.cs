@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Platform.Redis;
+using StackExchange.Redis;
 using Prices.Ingest;
 using Prices.Ingest.Publishing;
 

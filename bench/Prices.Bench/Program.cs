@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Platform.Redis;
+using StackExchange.Redis;
 using Platform.TestSupport;
 using Prices.Bench;
 

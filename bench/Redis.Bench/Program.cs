@@ -1,11 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Platform.Redis;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Platform.TestSupport;
+using StackExchange.Redis;
 
-// SET/GET throughput of redis-benchmark (-P 16 -c 50) and of Platform.Redis (one multiplexed connection, many
-// concurrent callers) against the same local redis-server, in the same run.
+// SET/GET throughput of redis-benchmark (-P 16 -c 50) and of StackExchange.Redis as the services configure it
+// (AddServiceDefaults + Aspire's AddRedisClient: one multiplexed connection with the OpenTelemetry Redis
+// instrumentation's profiler attached; many concurrent callers) against the same local redis-server, in the same run.
 var requests = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 500_000;
 var callers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 800;
 
@@ -15,8 +20,14 @@ Console.WriteLine($"redis-server on 127.0.0.1:{server.MasterPort}; {requests:N0}
 var peer = RunRedisBenchmark(server.MasterPort, requests);
 Console.WriteLine($"redis-benchmark -P 16 -c 50: SET {peer["SET"]:N0}/s GET {peer["GET"]:N0}/s");
 
-await using var mux = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.MasterPort}");
-var db = mux.GetDatabase();
+var builder = Host.CreateApplicationBuilder();
+builder.Logging.ClearProviders();
+builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:redis"] = $"127.0.0.1:{server.MasterPort}" });
+builder.AddServiceDefaults();
+builder.AddRedisClient("redis");
+using var host = builder.Build();
+await host.StartAsync();
+var db = host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 var value = new string('x', 3); // redis-benchmark's default payload is 3 bytes
 var latencies = new long[requests]; // one buffer for every run: a fresh 4 MB array per run costs a gen2 GC inside the timing
 var warmup = await WarmUpAsync(db, Math.Min(requests / 5, 100_000), callers, value, latencies);
@@ -25,7 +36,7 @@ var set = await RunOursAsync(db, "SET", requests, callers, value, latencies);
 var get = await RunOursAsync(db, "GET", requests, callers, value, latencies);
 foreach (var r in new[] { set, get })
 {
-    Console.WriteLine($"Platform.Redis {r.Name}: {r.OpsPerSecond:N0}/s p50={r.P50:F3} ms p99={r.P99:F3} ms");
+    Console.WriteLine($"StackExchange.Redis {r.Name}: {r.OpsPerSecond:N0}/s p50={r.P50:F3} ms p99={r.P99:F3} ms");
 }
 
 var ratio = ((set.OpsPerSecond / peer["SET"]) + (get.OpsPerSecond / peer["GET"])) / 2;

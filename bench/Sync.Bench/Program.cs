@@ -144,6 +144,11 @@ static async Task<WebApplication> StartInstanceAsync(string redis, string postgr
     builder.AddServiceDefaults();
     builder.AddApplicationServices();
     var app = builder.Build();
+    // As Program.cs does.
+    app.UseAuthentication();
+    app.UseAuthorization();
+    app.UseRateLimiter();
+    app.MapDefaultEndpoints();
     app.MapSyncApi();
     await app.StartAsync();
     return app;

@@ -198,7 +198,8 @@ public sealed class BetsApiTests(BetsFixture fixture)
         Assert.All(near, c => Assert.Equal(Math.Floor(0.95 / (double)c!["probability"]! * 100) / 100, (double)c["multiplier"]!, 6));
 
         var server = fixture.Client.GetDatabase();
-        var keys = (RedisResultArray(await server.ExecuteAsync("KEYS", "cache:grid:*").WaitAsync(Timeout, ct))).Where(k => k.Contains("bucket=61234:", StringComparison.Ordinal)).ToList();
+        var master = fixture.Client.GetServers().Single(s => !s.IsReplica);
+        var keys = await master.KeysAsync(pattern: "cache:grid:*").Select(k => k.ToString()).Where(k => k.Contains("bucket=61234:", StringComparison.Ordinal)).ToListAsync(ct).AsTask().WaitAsync(Timeout, ct);
         Assert.NotEmpty(keys);
         var ttl = await server.KeyTimeToLiveAsync(keys[0]).WaitAsync(Timeout, ct);
         Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
@@ -211,9 +212,6 @@ public sealed class BetsApiTests(BetsFixture fixture)
         Assert.Equal(61_300m, (decimal)moved!["price"]!);
         await fixture.PublishPriceAsync(60_010m);
     }
-
-    private static List<string> RedisResultArray(Platform.Redis.RedisResult result) =>
-        ((Platform.Redis.RedisResult[])result!).Select(r => r.ToString()!).ToList();
 
     internal static async Task WaitUntil(Func<bool> condition, CancellationToken ct)
     {

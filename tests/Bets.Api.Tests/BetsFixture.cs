@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
-using Platform.Redis;
+using StackExchange.Redis;
 using Platform.TestSupport;
 
 [assembly: AssemblyFixture(typeof(Bets.Api.Tests.BetsFixture))]

@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 using Bets.Api.Grid;
 using Dapper;
 using Microsoft.Data.Sqlite;
-using Platform.Redis;
+using StackExchange.Redis;
 using Platform.TestSupport;
 
 namespace Bets.Api.Tests;

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Platform.ServiceDefaults;
 
 namespace ServiceDefaults.Tests;
 
@@ -67,48 +66,41 @@ public sealed class TelemetryTests
             ActivityStopped = stopped.Enqueue,
         };
         ActivitySource.AddActivityListener(listener);
-        await using var host = await TestHost.StartAsync(map: app => app.MapGet("/orders/{id}", (int id) => Results.Ok(id)));
+        await using var host = await TestHost.StartAsync(map: app =>
+        {
+            app.MapGet("/orders/{id}", (int id) => Results.Ok(id));
+            app.MapGroup("/bets").MapPost("/", () => Results.Ok());
+        });
         using var http = new HttpClient();
-        await http.GetStringAsync(new Uri(host.Address, "/health"), TestContext.Current.CancellationToken).WaitAsync(TestHost.Timeout, TestContext.Current.CancellationToken);
-        await http.GetStringAsync(new Uri(host.Address, "/alive"), TestContext.Current.CancellationToken).WaitAsync(TestHost.Timeout, TestContext.Current.CancellationToken);
-        await http.GetStringAsync(new Uri(host.Address, "/orders/3"), TestContext.Current.CancellationToken).WaitAsync(TestHost.Timeout, TestContext.Current.CancellationToken);
+        var ct = TestContext.Current.CancellationToken;
+        await http.GetStringAsync(new Uri(host.Address, "/health"), ct).WaitAsync(TestHost.Timeout, ct);
+        await http.GetStringAsync(new Uri(host.Address, "/alive"), ct).WaitAsync(TestHost.Timeout, ct);
+        await http.GetStringAsync(new Uri(host.Address, "/orders/3"), ct).WaitAsync(TestHost.Timeout, ct);
+        (await http.PostAsync(new Uri(host.Address, "/bets"), null, ct).WaitAsync(TestHost.Timeout, ct)).EnsureSuccessStatusCode();
 
         var order = Assert.Single(stopped, a => a.DisplayName == "GET /orders/{id}");
         Assert.True(order.Recorded);
         Assert.Equal(200, order.GetTagItem("http.response.status_code"));
-        Assert.Equal("/orders/3", order.GetTagItem("url.path"));
+        Assert.Equal("/orders/{id}", order.GetTagItem("http.route"));
+        var bet = Assert.Single(stopped, a => a.DisplayName == "POST /bets");
+        Assert.Equal("/bets", bet.GetTagItem("http.route"));
         Assert.Equal(2, stopped.Count(a => !a.Recorded));
     }
 
     [Fact]
-    public void NoEndpointMeansNoExporterIsRegistered()
+    public async Task SpansOfUntracedWorkAreNotRecordedWhileOtherSpansAre()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.AddServiceDefaults();
-        Assert.DoesNotContain(builder.Services, d => d.ServiceType == typeof(OpenTelemetry.Trace.TracerProvider));
-    }
+        await using var host = await TestHost.StartAsync();
+        using var source = new ActivitySource("ServiceDefaults.Tests");
+        using (UntracedWork.Start("sweep"))
+        {
+            using var inside = source.StartActivity("EVALSHA", ActivityKind.Client);
+            Assert.True(inside is null || !inside.Recorded);
+        }
 
-    [Fact]
-    public void UnsupportedProtocolIsAClearError()
-    {
-        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://x:1", ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/json" })
-            .Build();
-        var error = Assert.Throws<InvalidOperationException>(() => { TelemetrySettings.From(configuration, "app"); });
-        Assert.Contains("http/json", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void ResourceAttributesAreParsedAndServiceNameFallsBackToTheApplication()
-    {
-        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["OTEL_RESOURCE_ATTRIBUTES"] = "service.instance.id=web-1, team=core%2Cpay" })
-            .Build();
-        var settings = TelemetrySettings.From(configuration, "Web.Frontend");
-        Assert.Equal("Web.Frontend", settings.ServiceName);
-        Assert.Equal("web-1", settings.ResourceAttributes["service.instance.id"]);
-        Assert.Equal("core,pay", settings.ResourceAttributes["team"]);
-        Assert.Null(settings.Endpoint);
-        GC.KeepAlive(new ActivitySource("unused"));
+        Assert.Null(Activity.Current);
+        using var outside = source.StartActivity("EVALSHA", ActivityKind.Client);
+        Assert.NotNull(outside);
+        Assert.True(outside.Recorded);
     }
 }

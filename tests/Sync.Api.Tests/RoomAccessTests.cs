@@ -71,6 +71,35 @@ public sealed class RoomAccessTests(SyncCluster cluster)
     }
 
     [Fact]
+    public async Task HttpAndHubDrawOnTheSameQueueBucketAndTheHttpRefusalIs429WithRetryAfter()
+    {
+        var host = await cluster.GuestAsync("queuer");
+        var room = await cluster.CreateRoomAsync(host);
+        await using var a = await cluster.JoinAsync(host, room.Id, 0);
+
+        // The queue bucket holds 10 (refill 2/s): half taken over the hub on one instance, half over HTTP on the other.
+        for (var i = 0; i < 5; i++)
+        {
+            await a.Call<QueueItem>("QueueAdd", $"https://media.example/hub{i}.mp4", null, null);
+        }
+
+        HttpResponseMessage response;
+        var created = 0;
+        while ((response = await cluster.SendAsync(cluster.Request(HttpMethod.Post, $"/api/rooms/{room.Id}/queue", host,
+                   new AddQueueItemRequest($"https://media.example/http{created}.mp4", null, null), instance: 1))).StatusCode == HttpStatusCode.Created)
+        {
+            Assert.True(++created <= 6, "the HTTP requests were not limited by the bucket the hub calls drew on");
+        }
+
+        Assert.InRange(created, 5, 6); // a token may have refilled meanwhile
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.InRange(response.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(ErrorCodes.RateLimited, problem.RootElement.GetProperty("code").GetString());
+        Assert.Equal(ErrorCodes.RateLimited, (await a.Refused<QueueItem>("QueueAdd", "https://media.example/late.mp4", null, null)).Code);
+    }
+
+    [Fact]
     public async Task HttpApiServesRoomsMembersQueueAndChatHistoryWithProblemDetails()
     {
         var host = await cluster.GuestAsync("host");

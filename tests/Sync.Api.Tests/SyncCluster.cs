@@ -92,6 +92,11 @@ public sealed class SyncCluster : IAsyncLifetime
         builder.AddServiceDefaults();
         builder.AddApplicationServices();
         var app = builder.Build();
+        // As Program.cs does.
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.MapDefaultEndpoints();
         app.MapSyncApi();
         await app.StartAsync(ct);
         return app;

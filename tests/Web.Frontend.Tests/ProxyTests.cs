@@ -189,11 +189,12 @@ public sealed class ProxyTests(ProxyFixture fixture) : IClassFixture<ProxyFixtur
     }
 
     [Fact]
-    public async Task UnconfiguredBackendIsA503ProblemDetailsNamingTheRoute()
+    public async Task UnconfiguredBackendIsA502ProblemDetailsNamingTheRoute()
     {
         var ct = TestContext.Current.CancellationToken;
         using var response = await _http.GetAsync(new Uri(fixture.FrontendWithoutBackends.Url, "/api/bets/grid"), ct).WaitAsync(Timeout, ct);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("/api/bets", await response.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
     }
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using Platform.Redis;
+using StackExchange.Redis;
 using Prices.Ingest.Publishing;
 using Prices.Ingest.Tests.Fakes;
 using static Prices.Ingest.Tests.Fakes.TestTimeouts;
@@ -62,5 +62,8 @@ public sealed class FailoverTests(RedisFixture redis)
         await queue.UnsubscribeAsync();
         // Bring the killed node back (Sentinel turns it into a replica) so the collection keeps two data nodes.
         await redis.Topology.RestartNodeAsync(redis.Topology.DataNodes.First(n => !n.IsRunning).Port, Ct).WaitAsync(FailoverWait, Ct);
+        // Until Sentinel demotes it, the restarted node claims the master role too, and StackExchange.Redis may route to
+        // it: the next tests start once the topology has one master again.
+        await redis.Topology.WaitUntilStableAsync(redis.Topology.MasterPort, Ct).WaitAsync(FailoverWait, Ct);
     }
 }

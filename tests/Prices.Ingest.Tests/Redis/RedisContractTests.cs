@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Platform.Redis;
+using StackExchange.Redis;
 using Prices.Ingest.Publishing;
 using Prices.Ingest.Tests.Fakes;
 using static Prices.Ingest.Tests.Fakes.TestTimeouts;

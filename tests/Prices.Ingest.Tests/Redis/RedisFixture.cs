@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Platform.Redis;
+using StackExchange.Redis;
 using Platform.TestSupport;
 using Prices.Ingest.Publishing;
 using static Prices.Ingest.Tests.Fakes.TestTimeouts;
