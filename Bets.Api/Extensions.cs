@@ -6,6 +6,7 @@ using Bets.Api.Resolution;
 using Bets.Api.Wallets;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
+using Platform.Redis.Failover;
 using StackExchange.Redis;
 
 namespace Bets.Api;
@@ -15,6 +16,7 @@ public static class Extensions
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddRedisClient("redis");
+        builder.Services.AddRedisFailoverFollowing();
         var services = builder.Services;
         services.TryAddTimeProvider();
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();

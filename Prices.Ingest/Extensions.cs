@@ -1,9 +1,10 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Prices.Ingest;
+using Platform.Redis.Failover;
 using Prices.Ingest.Aggregation;
 using Prices.Ingest.Exchanges;
 using Prices.Ingest.Publishing;
 using Prices.Ingest.Simulation;
+using Prices.Ingest;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -36,6 +37,7 @@ public static class PricesIngestExtensions
         AddSourceIf<BitstampSource>(services, sources.GetValue("Bitstamp:Enabled", false));
 
         builder.AddRedisClient("redis");
+        builder.Services.AddRedisFailoverFollowing();
         // Registration order is start order (and reverse stop order): the lease is released after the last publish.
         services.AddSingleton<WriterLease>();
         services.AddSingleton<IWriterLease>(sp => sp.GetRequiredService<WriterLease>());

@@ -1,7 +1,8 @@
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Platform.Redis.Failover;
 using StackExchange.Redis;
 using Sync.Api.Data;
 using Sync.Api.Identity;
@@ -18,6 +19,7 @@ public static class Extensions
         // Sync.Api publishes nothing of its own: the prefix gives the SignalR backplane's channels (the only ones on this
         // connection) a namespace per application, so another app's hubs on the same Redis never see them.
         builder.AddRedisClient("redis", configureOptions: o => o.ChannelPrefix = RedisChannel.Literal("sync-api:"));
+        builder.Services.AddRedisFailoverFollowing();
         builder.AddNpgsqlDataSource("syncdb");
 
         builder.Services.AddOptions<SyncOptions>().BindConfiguration(SyncOptions.Section).ValidateDataAnnotations().ValidateOnStart();
