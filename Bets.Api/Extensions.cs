@@ -6,6 +6,7 @@ using Bets.Api.Resolution;
 using Bets.Api.Wallets;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
+using System.Text.Json.Serialization;
 using StackExchange.Redis;
 
 namespace Bets.Api;
@@ -45,6 +46,16 @@ public static class Extensions
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
         services.AddExceptionHandler<RedisUnavailableHandler>();
+        // Strict input everywhere: a stake sent as "500" or a field we do not know is refused, not guessed at; a request
+        // that cannot be bound throws in every environment so BadRequestHandler answers it with a problem detail.
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.RespectRequiredConstructorParameters = true;
+        });
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<BadRequestHandler>();
         services.AddBetRateLimiter();
         services.AddOpenApi();
         return builder;

@@ -7,6 +7,7 @@ using Bets.Api.Auth;
 using Bets.Api.Grid;
 using Bets.Api.Prices;
 using Microsoft.AspNetCore.Http.HttpResults;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -42,7 +43,7 @@ public static class BetsApi
 
     private static async Task<IResult> Place(
         HttpContext context, ClaimsPrincipal user, BetStore store, GridService grid, PriceFeed feed,
-        InFlightKeys inFlight, IOptions<BettingOptions> betting, TimeProvider time, CancellationToken ct)
+        InFlightKeys inFlight, IOptions<JsonOptions> json, TimeProvider time, CancellationToken ct)
     {
         var wallet = user.Wallet();
         var key = context.Request.Headers["Idempotency-Key"].ToString();
@@ -57,13 +58,14 @@ public static class BetsApi
         PlaceBetRequest? request;
         try
         {
-            request = JsonSerializer.Deserialize<PlaceBetRequest>(body, GridService.Json);
+            // The app's JSON options: numbers as numbers, unknown fields refused, every field required.
+            request = body.Length == 0 ? null : JsonSerializer.Deserialize<PlaceBetRequest>(body, json.Value.SerializerOptions);
         }
         catch (JsonException e)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [e.Message] }, title: "Malformed request body");
+            return RequestErrors.Problem(RequestErrors.Of(e));
         }
-        if (request is null) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] });
+        if (request is null) return RequestErrors.Problem(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] });
         var record = new IdempotencyRecord(key, Convert.ToHexStringLower(SHA256.HashData(body)));
 
         if (!inFlight.TryEnter(wallet, key))
@@ -78,9 +80,12 @@ public static class BetsApi
             var o = grid.Options;
             if (request.Stake < o.MinStake || request.Stake > o.MaxStake)
             {
+                    // In dollars for the person; the bounds in cents as extensions for a program.
                 return TypedResults.ValidationProblem(
-                    new Dictionary<string, string[]> { ["stake"] = [$"The stake must be between {o.MinStake} and {o.MaxStake} minor units."] },
-                    title: "Stake out of bounds", type: Problems.StakeOutOfBounds);
+                    new Dictionary<string, string[]> { ["stake"] = [$"The stake must be between {Money.Dollars(o.MinStake)} and {Money.Dollars(o.MaxStake)}."] },
+                    detail: $"The stake must be between {Money.Dollars(o.MinStake)} and {Money.Dollars(o.MaxStake)}.",
+                    title: "Stake out of bounds", type: Problems.StakeOutOfBounds,
+                    extensions: new Dictionary<string, object?> { ["minStake"] = o.MinStake, ["maxStake"] = o.MaxStake });
             }
             if (request.WindowStart % (o.WindowSeconds * 1000L) != 0)
             {
@@ -178,8 +183,19 @@ public static class BetsApi
     internal static ProblemHttpResult Problem(int status, string type, string title, string detail) =>
         TypedResults.Problem(statusCode: status, type: type, title: title, detail: detail);
 
-    private static async Task<Ok<IReadOnlyList<BetDto>>> List(ClaimsPrincipal user, BetStore store, string? status, int? limit, CancellationToken ct) =>
-        TypedResults.Ok(await store.ListAsync(user.Wallet(), status, Math.Clamp(limit ?? 100, 1, 1000), ct).ConfigureAwait(false));
+    /// <summary>The statuses a bet can have (the CHECK constraint of <c>bets.status</c>).</summary>
+    public static readonly IReadOnlyList<string> Statuses = ["open", "won", "lost", "void"];
+
+    private static async Task<Results<Ok<IReadOnlyList<BetDto>>, ValidationProblem>> List(
+        ClaimsPrincipal user, BetStore store, string? status, int? limit, CancellationToken ct)
+    {
+        if (status is not null && !Statuses.Contains(status))
+        {
+            return RequestErrors.Problem(new Dictionary<string, string[]> { ["status"] = [$"status must be one of {string.Join(", ", Statuses)}."] });
+        }
+        if (limit is < 1 or > 1000) return RequestErrors.Problem(new Dictionary<string, string[]> { ["limit"] = ["limit must be between 1 and 1000."] });
+        return TypedResults.Ok(await store.ListAsync(user.Wallet(), status, limit ?? 100, ct).ConfigureAwait(false));
+    }
 
     private static async Task<Results<Ok<BetDto>, NotFound>> Get(string id, ClaimsPrincipal user, BetStore store, CancellationToken ct) =>
         await store.GetAsync(id, ct).ConfigureAwait(false) is { } bet && bet.Wallet == user.Wallet() ? TypedResults.Ok(bet) : TypedResults.NotFound();
