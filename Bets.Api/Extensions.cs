@@ -20,6 +20,7 @@ public static class Extensions
         services.TryAddTimeProvider();
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<GridOptions>().BindConfiguration(GridOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PriceFeedOptions>().BindConfiguration(PriceFeedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BettingOptions>().BindConfiguration(BettingOptions.Section).ValidateDataAnnotations().ValidateOnStart()
             .PostConfigure(o => o.FaucetEnabled = o.FaucetEnabled || builder.Environment.IsDevelopment());
 
@@ -37,6 +38,7 @@ public static class Extensions
         services.AddSingleton<PriceStreamHub>();
         services.AddSingleton<PriceFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<PriceFeed>());
+        services.AddHealthChecks().AddCheck<PriceFeedHealthCheck>("price-feed");
         services.AddSingleton<IPriceHistory, RedisPriceHistory>();
         services.AddSingleton<GridService>();
         services.AddSingleton<BetResolver>();

@@ -43,7 +43,7 @@ public static class BetsApi
 
     private static async Task<IResult> Place(
         HttpContext context, ClaimsPrincipal user, BetStore store, GridService grid, PriceFeed feed,
-        InFlightKeys inFlight, IOptions<JsonOptions> json, TimeProvider time, CancellationToken ct)
+        InFlightKeys inFlight, IOptions<JsonOptions> json, IOptions<PriceFeedOptions> feedOptions, TimeProvider time, CancellationToken ct)
     {
         var wallet = user.Wallet();
         var key = context.Request.Headers["Idempotency-Key"].ToString();
@@ -94,12 +94,13 @@ public static class BetsApi
                     title: "Not a grid window", type: Problems.CellNotOnGrid);
             }
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            if (feed.Latest is not { } price || price.IsStale(now, o.StaleAfterSeconds))
+            if (feed.Current() is not { Stale: false } reading)
             {
                 context.Response.Headers.RetryAfter = "1";
                 return Problem(503, Problems.StalePrice, "Price feed stale",
-                    "Bets are paused: the latest price is missing, marked stale or older than " + o.StaleAfterSeconds + " s.");
+                    "Bets are paused: the latest price is missing, marked stale or older than " + feedOptions.Value.StaleAfterSeconds + " s.");
             }
+            var price = reading.Snapshot;
             if (CheckCell(request, price.Price, now, o) is { } cellProblem) return cellProblem;
 
             var sigma = await grid.SigmaAsync(ct).ConfigureAwait(false);
