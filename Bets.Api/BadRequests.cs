@@ -57,7 +57,8 @@ public static partial class RequestErrors
             return new() { [m.Groups[1].Value] = [$"'{m.Groups[2].Value}' is not a valid value for '{m.Groups[1].Value}'."] };
         }
         var reason = e.StatusCode == 415 ? "The body must be JSON (Content-Type: application/json)."
-            : e.Message.Contains("no body was provided", StringComparison.Ordinal) ? "A JSON body is required." : "The request could not be read.";
+            : e.Message.Contains("no body was provided", StringComparison.Ordinal) || e.Message.Contains("was not provided from body", StringComparison.Ordinal)
+                ? "A JSON body is required." : "The request could not be read.";
         return new() { ["body"] = [reason] };
     }
 
@@ -83,11 +84,12 @@ internal sealed partial class BadRequestHandler(IProblemDetailsService problems,
         if (exception is not BadHttpRequestException bad || context.Response.HasStarted) return false;
         var errors = RequestErrors.Of(bad);
         LogBadRequest(logger, context.Request.Method, context.Request.Path, string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(' ', e.Value)}")));
-        context.Response.StatusCode = 400;
+        // 400, or 415 for a body that is not declared as JSON.
+        context.Response.StatusCode = bad.StatusCode;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
-            ProblemDetails = new HttpValidationProblemDetails(errors) { Status = 400, Title = "The request is not valid", Type = Bets.Problems.InvalidRequest },
+            ProblemDetails = new HttpValidationProblemDetails(errors) { Status = bad.StatusCode, Title = "The request is not valid", Type = Bets.Problems.InvalidRequest },
         }).ConfigureAwait(false);
     }
 

@@ -7,7 +7,6 @@ using Bets.Api.Auth;
 using Bets.Api.Grid;
 using Bets.Api.Prices;
 using Microsoft.AspNetCore.Http.HttpResults;
-using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -32,7 +31,6 @@ public static class BetsApi
         group.MapPost("/", Place)
             .RequireRateLimiting(BetRateLimits.Policy)
             .WithSummary("Places a bet on one grid cell. Requires an Idempotency-Key header (IETF draft semantics).")
-            .Accepts<PlaceBetRequest>("application/json")
             .Produces<PlaceBetResponse>(201)
             .ProducesValidationProblem()
             .ProducesProblem(409).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503);
@@ -42,31 +40,16 @@ public static class BetsApi
     }
 
     private static async Task<IResult> Place(
-        HttpContext context, ClaimsPrincipal user, BetStore store, GridService grid, PriceFeed feed,
-        InFlightKeys inFlight, IOptions<JsonOptions> json, IOptions<PriceFeedOptions> feedOptions, TimeProvider time, CancellationToken ct)
+        PlaceBetRequest request, [FromHeader(Name = "Idempotency-Key")] string? key, HttpContext context, ClaimsPrincipal user,
+        BetStore store, GridService grid, PriceFeed feed, InFlightKeys inFlight, IOptions<PriceFeedOptions> feedOptions, TimeProvider time, CancellationToken ct)
     {
         var wallet = user.Wallet();
-        var key = context.Request.Headers["Idempotency-Key"].ToString();
-        if (key.Length is 0 or > 255 || key.Any(c => c < 0x21 || c > 0x7e))
+        if (key is null || key.Length is 0 or > 255 || key.Any(c => c < 0x21 || c > 0x7e))
         {
             return Problem(400, Problems.IdempotencyKeyInvalid, "Idempotency-Key required",
                 "POST /bets needs an Idempotency-Key header of 1 to 255 visible ASCII characters (for example a UUID).");
         }
-        using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, ct).ConfigureAwait(false);
-        var body = buffer.ToArray();
-        PlaceBetRequest? request;
-        try
-        {
-            // The app's JSON options: numbers as numbers, unknown fields refused, every field required.
-            request = body.Length == 0 ? null : JsonSerializer.Deserialize<PlaceBetRequest>(body, json.Value.SerializerOptions);
-        }
-        catch (JsonException e)
-        {
-            return RequestErrors.Problem(RequestErrors.Of(e));
-        }
-        if (request is null) return RequestErrors.Problem(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] });
-        var record = new IdempotencyRecord(key, Convert.ToHexStringLower(SHA256.HashData(body)));
+        var record = new IdempotencyRecord(key, Fingerprint(request));
 
         if (!inFlight.TryEnter(wallet, key))
         {
@@ -124,6 +107,14 @@ public static class BetsApi
             inFlight.Exit(wallet, key);
         }
     }
+
+    /// <summary>
+    /// The request's meaning, not its bytes: binding is strict (every field required, none unknown, numbers as numbers),
+    /// so the bound request is all the body says, and its serialization is a canonical form: fixed field order, no
+    /// whitespace. Reordered keys or other spacing give the same fingerprint; another value gives another.
+    /// </summary>
+    internal static string Fingerprint(PlaceBetRequest request) =>
+        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, GridService.Json)));
 
     private static IResult? CheckCell(PlaceBetRequest request, decimal price, long now, GridOptions o)
     {

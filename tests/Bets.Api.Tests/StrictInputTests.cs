@@ -97,6 +97,25 @@ public sealed class StrictInputTests(BetsFixture fixture)
         Assert.Equal(100_000, (long)problem["maxStake"]!);
     }
 
+    [Fact]
+    public async Task APlacementWithoutABodyOrNotDeclaredAsJsonIsAProblemDetail()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (client, _) = await fixture.SignInAsync(fixture.Host, ct).WaitAsync(Timeout, ct);
+        using var _ = client;
+        var empty = new HttpRequestMessage(HttpMethod.Post, "/bets") { Content = new StringContent("", Encoding.UTF8, "application/json") };
+        empty.Headers.Add("Idempotency-Key", "strict-7");
+        Assert.Equal("A JSON body is required.", await FieldErrorAsync(await client.SendAsync(empty, ct).WaitAsync(Timeout, ct), "body"));
+
+        var text = new HttpRequestMessage(HttpMethod.Post, "/bets") { Content = new StringContent($$"""{{{Cell()}},"stake":500}""", Encoding.UTF8, "text/plain") };
+        text.Headers.Add("Idempotency-Key", "strict-8");
+        var response = await client.SendAsync(text, ct).WaitAsync(Timeout, ct);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        Assert.Equal(415, (int)JsonNode.Parse(body)!["status"]!);
+    }
+
     [Theory]
     [InlineData("/bets?status=bogus", "status")]
     [InlineData("/bets?limit=-1", "limit")]
