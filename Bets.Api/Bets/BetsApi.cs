@@ -63,10 +63,10 @@ public static class BetsApi
             var o = grid.Options;
             if (request.Stake < o.MinStake || request.Stake > o.MaxStake)
             {
-                    // In dollars for the person; the bounds in cents as extensions for a program.
-                return TypedResults.ValidationProblem(
-                    new Dictionary<string, string[]> { ["stake"] = [$"The stake must be between {Money.Dollars(o.MinStake)} and {Money.Dollars(o.MaxStake)}."] },
-                    detail: $"The stake must be between {Money.Dollars(o.MinStake)} and {Money.Dollars(o.MaxStake)}.",
+                // In dollars for the person, then in cents, the unit of the field (Web.Frontend still reads the cents from
+                // this text); the bounds in cents as extensions for a program.
+                var bounds = $"The stake must be between {Money.Dollars(o.MinStake)} and {Money.Dollars(o.MaxStake)} (between {o.MinStake} and {o.MaxStake} cents).";
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["stake"] = [bounds] }, detail: bounds,
                     title: "Stake out of bounds", type: Problems.StakeOutOfBounds,
                     extensions: new Dictionary<string, object?> { ["minStake"] = o.MinStake, ["maxStake"] = o.MaxStake });
             }

@@ -91,8 +91,8 @@ public sealed class StrictInputTests(BetsFixture fixture)
         using var _ = client;
         var response = await SendAsync(client, HttpMethod.Post, "/bets", $$"""{{{Cell()}},"stake":1}""", ct, "strict-5");
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!;
-        Assert.Equal("The stake must be between $1.00 and $1,000.00.", await FieldErrorAsync(response, "stake"));
-        Assert.Equal("The stake must be between $1.00 and $1,000.00.", problem["detail"]!.ToString());
+        Assert.Equal("The stake must be between $1.00 and $1,000.00 (between 100 and 100000 cents).", await FieldErrorAsync(response, "stake"));
+        Assert.Equal("The stake must be between $1.00 and $1,000.00 (between 100 and 100000 cents).", problem["detail"]!.ToString());
         Assert.Equal(100, (long)problem["minStake"]!);
         Assert.Equal(100_000, (long)problem["maxStake"]!);
     }
