@@ -7,6 +7,7 @@ using Bets.Api.Wallets;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
 using Platform.Redis.Failover;
+using System.Text.Json.Serialization;
 using StackExchange.Redis;
 
 namespace Bets.Api;
@@ -21,6 +22,7 @@ public static class Extensions
         services.TryAddTimeProvider();
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<GridOptions>().BindConfiguration(GridOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PriceFeedOptions>().BindConfiguration(PriceFeedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BettingOptions>().BindConfiguration(BettingOptions.Section).ValidateDataAnnotations().ValidateOnStart()
             .PostConfigure(o => o.FaucetEnabled = o.FaucetEnabled || builder.Environment.IsDevelopment());
 
@@ -38,6 +40,7 @@ public static class Extensions
         services.AddSingleton<PriceStreamHub>();
         services.AddSingleton<PriceFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<PriceFeed>());
+        services.AddHealthChecks().AddCheck<PriceFeedHealthCheck>("price-feed");
         services.AddSingleton<IPriceHistory, RedisPriceHistory>();
         services.AddSingleton<GridService>();
         services.AddSingleton<BetResolver>();
@@ -47,6 +50,16 @@ public static class Extensions
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
         services.AddExceptionHandler<RedisUnavailableHandler>();
+        // Strict input everywhere: a stake sent as "500" or a field we do not know is refused, not guessed at; a request
+        // that cannot be bound throws in every environment so BadRequestHandler answers it with a problem detail.
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.RespectRequiredConstructorParameters = true;
+        });
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<BadRequestHandler>();
         services.AddBetRateLimiter();
         services.AddOpenApi();
         return builder;

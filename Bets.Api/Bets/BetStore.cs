@@ -198,4 +198,5 @@ public static class Problems
     public const string IdempotencyKeyInvalid = Base + "idempotency-key-invalid";
     public const string SignIn = Base + "sign-in-refused";
     public const string Unavailable = Base + "unavailable";
+    public const string InvalidRequest = Base + "invalid-request";
 }

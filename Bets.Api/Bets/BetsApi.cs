@@ -31,7 +31,6 @@ public static class BetsApi
         group.MapPost("/", Place)
             .RequireRateLimiting(BetRateLimits.Policy)
             .WithSummary("Places a bet on one grid cell. Requires an Idempotency-Key header (IETF draft semantics).")
-            .Accepts<PlaceBetRequest>("application/json")
             .Produces<PlaceBetResponse>(201)
             .ProducesValidationProblem()
             .ProducesProblem(409).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503);
@@ -41,30 +40,16 @@ public static class BetsApi
     }
 
     private static async Task<IResult> Place(
-        HttpContext context, ClaimsPrincipal user, BetStore store, GridService grid, PriceFeed feed,
-        InFlightKeys inFlight, IOptions<BettingOptions> betting, TimeProvider time, CancellationToken ct)
+        PlaceBetRequest request, [FromHeader(Name = "Idempotency-Key")] string? key, HttpContext context, ClaimsPrincipal user,
+        BetStore store, GridService grid, PriceFeed feed, InFlightKeys inFlight, IOptions<PriceFeedOptions> feedOptions, TimeProvider time, CancellationToken ct)
     {
         var wallet = user.Wallet();
-        var key = context.Request.Headers["Idempotency-Key"].ToString();
-        if (key.Length is 0 or > 255 || key.Any(c => c < 0x21 || c > 0x7e))
+        if (key is null || key.Length is 0 or > 255 || key.Any(c => c < 0x21 || c > 0x7e))
         {
             return Problem(400, Problems.IdempotencyKeyInvalid, "Idempotency-Key required",
                 "POST /bets needs an Idempotency-Key header of 1 to 255 visible ASCII characters (for example a UUID).");
         }
-        using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, ct).ConfigureAwait(false);
-        var body = buffer.ToArray();
-        PlaceBetRequest? request;
-        try
-        {
-            request = JsonSerializer.Deserialize<PlaceBetRequest>(body, GridService.Json);
-        }
-        catch (JsonException e)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [e.Message] }, title: "Malformed request body");
-        }
-        if (request is null) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["A JSON body is required."] });
-        var record = new IdempotencyRecord(key, Convert.ToHexStringLower(SHA256.HashData(body)));
+        var record = new IdempotencyRecord(key, Fingerprint(request));
 
         if (!inFlight.TryEnter(wallet, key))
         {
@@ -78,9 +63,12 @@ public static class BetsApi
             var o = grid.Options;
             if (request.Stake < o.MinStake || request.Stake > o.MaxStake)
             {
-                return TypedResults.ValidationProblem(
-                    new Dictionary<string, string[]> { ["stake"] = [$"The stake must be between {o.MinStake} and {o.MaxStake} minor units."] },
-                    title: "Stake out of bounds", type: Problems.StakeOutOfBounds);
+                // In dollars for the person, then in cents, the unit of the field (Web.Frontend still reads the cents from
+                // this text); the bounds in cents as extensions for a program.
+                var bounds = $"The stake must be between {Money.Dollars(o.MinStake)} and {Money.Dollars(o.MaxStake)} (between {o.MinStake} and {o.MaxStake} cents).";
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["stake"] = [bounds] }, detail: bounds,
+                    title: "Stake out of bounds", type: Problems.StakeOutOfBounds,
+                    extensions: new Dictionary<string, object?> { ["minStake"] = o.MinStake, ["maxStake"] = o.MaxStake });
             }
             if (request.WindowStart % (o.WindowSeconds * 1000L) != 0)
             {
@@ -89,12 +77,13 @@ public static class BetsApi
                     title: "Not a grid window", type: Problems.CellNotOnGrid);
             }
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            if (feed.Latest is not { } price || price.IsStale(now, o.StaleAfterSeconds))
+            if (feed.Current() is not { Stale: false } reading)
             {
                 context.Response.Headers.RetryAfter = "1";
                 return Problem(503, Problems.StalePrice, "Price feed stale",
-                    "Bets are paused: the latest price is missing, marked stale or older than " + o.StaleAfterSeconds + " s.");
+                    "Bets are paused: the latest price is missing, marked stale or older than " + feedOptions.Value.StaleAfterSeconds + " s.");
             }
+            var price = reading.Snapshot;
             if (CheckCell(request, price.Price, now, o) is { } cellProblem) return cellProblem;
 
             var sigma = await grid.SigmaAsync(ct).ConfigureAwait(false);
@@ -118,6 +107,14 @@ public static class BetsApi
             inFlight.Exit(wallet, key);
         }
     }
+
+    /// <summary>
+    /// The request's meaning, not its bytes: binding is strict (every field required, none unknown, numbers as numbers),
+    /// so the bound request is all the body says, and its serialization is a canonical form: fixed field order, no
+    /// whitespace. Reordered keys or other spacing give the same fingerprint; another value gives another.
+    /// </summary>
+    internal static string Fingerprint(PlaceBetRequest request) =>
+        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, GridService.Json)));
 
     private static IResult? CheckCell(PlaceBetRequest request, decimal price, long now, GridOptions o)
     {
@@ -178,8 +175,19 @@ public static class BetsApi
     internal static ProblemHttpResult Problem(int status, string type, string title, string detail) =>
         TypedResults.Problem(statusCode: status, type: type, title: title, detail: detail);
 
-    private static async Task<Ok<IReadOnlyList<BetDto>>> List(ClaimsPrincipal user, BetStore store, string? status, int? limit, CancellationToken ct) =>
-        TypedResults.Ok(await store.ListAsync(user.Wallet(), status, Math.Clamp(limit ?? 100, 1, 1000), ct).ConfigureAwait(false));
+    /// <summary>The statuses a bet can have (the CHECK constraint of <c>bets.status</c>).</summary>
+    public static readonly IReadOnlyList<string> Statuses = ["open", "won", "lost", "void"];
+
+    private static async Task<Results<Ok<IReadOnlyList<BetDto>>, ValidationProblem>> List(
+        ClaimsPrincipal user, BetStore store, string? status, int? limit, CancellationToken ct)
+    {
+        if (status is not null && !Statuses.Contains(status))
+        {
+            return RequestErrors.Problem(new Dictionary<string, string[]> { ["status"] = [$"status must be one of {string.Join(", ", Statuses)}."] });
+        }
+        if (limit is < 1 or > 1000) return RequestErrors.Problem(new Dictionary<string, string[]> { ["limit"] = ["limit must be between 1 and 1000."] });
+        return TypedResults.Ok(await store.ListAsync(user.Wallet(), status, limit ?? 100, ct).ConfigureAwait(false));
+    }
 
     private static async Task<Results<Ok<BetDto>, NotFound>> Get(string id, ClaimsPrincipal user, BetStore store, CancellationToken ct) =>
         await store.GetAsync(id, ct).ConfigureAwait(false) is { } bet && bet.Wallet == user.Wallet() ? TypedResults.Ok(bet) : TypedResults.NotFound();

@@ -21,7 +21,9 @@ public sealed record GridSnapshot(
     double HouseEdge,
     decimal BandWidth,
     int WindowSeconds,
-    IReadOnlyList<GridCell> Cells);
+    IReadOnlyList<GridCell> Cells,
+    string Status = "ok",
+    long? PriceAgeMs = null);
 
 /// <summary>Prices the grid: cells are absolute price bands x aligned time windows, multiplier = (1 - edge) / p.</summary>
 public static class GridCalculator

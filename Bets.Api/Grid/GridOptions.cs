@@ -23,8 +23,6 @@ public sealed class GridOptions
     [Range(1, long.MaxValue)] public long MaxStake { get; set; } = 100_000;
     /// <summary>Price granularity of the grid cache key: a grid is only ever served for the bucket it was computed at.</summary>
     [Range(0.0001, 1_000_000)] public decimal PriceBucket { get; set; } = 1m;
-    /// <summary>A price older than this, or published with status "stale", stops placement.</summary>
-    [Range(1, 3600)] public int StaleAfterSeconds { get; set; } = 10;
     [Range(10, 86_400)] public int VolatilityLookbackSeconds { get; set; } = 900;
     /// <summary>EWMA decay per one-second return (0.995: half-life about 2.3 minutes).</summary>
     [Range(0.5, 0.99999)] public double EwmaLambda { get; set; } = 0.995;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Globalization;
 using Bets.Api.Prices;
 using Bets.Api.Resolution;
 using Microsoft.Extensions.Options;
@@ -76,7 +77,28 @@ public sealed class GridService(
     /// <summary>The grid as JSON, from the cache when a grid for this price bucket and window set exists.</summary>
     public async Task<string?> GridJsonAsync(CancellationToken ct = default)
     {
-        if (feed.Latest is not { } price) return null;
+        if (feed.Current() is not { } reading) return null;
+        var json = await FreshGridJsonAsync(reading.Snapshot, ct).ConfigureAwait(false);
+        return reading.Stale ? MarkStale(json, reading) : json;
+    }
+
+    /// <summary>A stale price prices nothing: every cell is shown but not bettable, and the grid says why.</summary>
+    private static string MarkStale(string json, PriceReading reading)
+    {
+        var grid = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+        grid["status"] = "stale";
+        grid["priceAgeMs"] = reading.AgeMs;
+        var reason = string.Create(CultureInfo.InvariantCulture, $"the price feed is stale (the latest price is {reading.AgeMs / 1000.0:0.#} s old)");
+        foreach (var cell in grid["cells"]!.AsArray())
+        {
+            cell!["bettable"] = false;
+            cell["reason"] = reason;
+        }
+        return grid.ToJsonString();
+    }
+
+    private async Task<string> FreshGridJsonAsync(PriceSnapshot price, CancellationToken ct)
+    {
         var o = options.Value;
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var bucket = GridCalculator.Bucket(price.Price, o.PriceBucket);

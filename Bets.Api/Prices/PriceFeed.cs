@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Bets.Api.Prices;
@@ -7,15 +8,25 @@ namespace Bets.Api.Prices;
 /// <c>price:btc:usd</c> after every (re)subscribe and once a second (pub/sub is at-most-once), and fans each new price
 /// out to the WebSocket clients.
 /// </summary>
-public sealed partial class PriceFeed(IConnectionMultiplexer redis, PriceStreamHub hub, ILogger<PriceFeed> logger) : BackgroundService
+public sealed partial class PriceFeed(
+    IConnectionMultiplexer redis, PriceStreamHub hub, IOptions<PriceFeedOptions> options, TimeProvider time, ILogger<PriceFeed> logger) : BackgroundService
 {
     public const string LatestKey = "price:btc:usd";
     public const string HistoryKey = "prices:btc:usd:ts";
     public static readonly RedisChannel Channel = RedisChannel.Literal("prices:btc:usd");
 
     private PriceSnapshot? _latest;
+    private PriceSnapshot? _announcedStale;
 
     public PriceSnapshot? Latest => Volatile.Read(ref _latest);
+
+    /// <summary>The latest price as of now, with its age and whether it is stale; null before the first price.</summary>
+    public PriceReading? Current()
+    {
+        if (Latest is not { } snapshot) return null;
+        var age = Math.Max(0, time.GetUtcNow().ToUnixTimeMilliseconds() - snapshot.Timestamp);
+        return new PriceReading(snapshot, age, snapshot.IsStale(snapshot.Timestamp + age, options.Value.StaleAfterSeconds));
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -26,6 +37,7 @@ public sealed partial class PriceFeed(IConnectionMultiplexer redis, PriceStreamH
             while (!stoppingToken.IsCancellationRequested)
             {
                 await ResyncAsync().ConfigureAwait(false);
+                AnnounceIfAged();
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
             }
         }
@@ -78,6 +90,20 @@ public sealed partial class PriceFeed(IConnectionMultiplexer redis, PriceStreamH
         }
     }
 
+    /// <summary>
+    /// A feed that falls silent sends nothing, so the stream would go on showing its last price as if it were live: once
+    /// the latest price ages past the threshold, stream clients get it once more, marked stale with its age.
+    /// </summary>
+    private void AnnounceIfAged()
+    {
+        if (Current() is not { Stale: true } reading || reading.Snapshot == Volatile.Read(ref _announcedStale)) return;
+        Volatile.Write(ref _announcedStale, reading.Snapshot);
+        // Published as "stale" already: the clients got it so.
+        if (!string.Equals(reading.Snapshot.Status, "ok", StringComparison.OrdinalIgnoreCase)) return;
+        LogFeedStale(logger, reading.AgeMs);
+        hub.Publish(reading.Json);
+    }
+
     private void Accept(string json, bool fromChannel)
     {
         if (!PriceFormat.TryParseSnapshot(json, out var snapshot))
@@ -98,6 +124,9 @@ public sealed partial class PriceFeed(IConnectionMultiplexer redis, PriceStreamH
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis unavailable for the price feed: {Reason}")]
     private static partial void LogRedisUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The price feed is stale: the latest price is {AgeMs} ms old")]
+    private static partial void LogFeedStale(ILogger logger, long ageMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring a malformed price message: {Json}")]
     private static partial void LogMalformedPrice(ILogger logger, string json);

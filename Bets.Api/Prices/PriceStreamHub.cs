@@ -35,13 +35,13 @@ public sealed partial class PriceStreamHub(IConnectionMultiplexer redis, ILogger
     }
 
     /// <summary>Serves one connection until it closes: current price first, then every published price.</summary>
-    public async Task ServeAsync(WebSocket socket, Func<PriceSnapshot?> current, CancellationToken ct)
+    public async Task ServeAsync(WebSocket socket, Func<string?> current, CancellationToken ct)
     {
         var id = $"{_instance}:{Guid.NewGuid():N}";
         var client = new Client();
         _clients[id] = client;
         // Registered first, then the current price unless a newer one already arrived: no price falls in between.
-        if (current() is { } now && client.Mailbox.Reader.Count == 0) client.Mailbox.Writer.TryWrite(Encoding.UTF8.GetBytes(now.Json));
+        if (current() is { } now && client.Mailbox.Reader.Count == 0) client.Mailbox.Writer.TryWrite(Encoding.UTF8.GetBytes(now));
         await TrackAsync(id, add: true).ConfigureAwait(false);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try

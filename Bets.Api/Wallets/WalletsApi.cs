@@ -34,14 +34,17 @@ public static class WalletsApi
             s.ExcludedUntil is { } u ? DateTimeOffset.FromUnixTimeMilliseconds(u) : null));
     }
 
-    private static async Task<Ok<IReadOnlyList<LedgerEntry>>> Ledger(ClaimsPrincipal user, WalletLedger wallets, int? limit, CancellationToken ct) =>
-        TypedResults.Ok(await wallets.HistoryAsync(user.Wallet(), Math.Clamp(limit ?? 100, 1, 1000), ct).ConfigureAwait(false));
+    private static async Task<Results<Ok<IReadOnlyList<LedgerEntry>>, ValidationProblem>> Ledger(ClaimsPrincipal user, WalletLedger wallets, int? limit, CancellationToken ct)
+    {
+        if (limit is < 1 or > 1000) return RequestErrors.Problem(new Dictionary<string, string[]> { ["limit"] = ["limit must be between 1 and 1000."] });
+        return TypedResults.Ok(await wallets.HistoryAsync(user.Wallet(), limit ?? 100, ct).ConfigureAwait(false));
+    }
 
     private static async Task<Results<NoContent, ValidationProblem>> SetDailyLimit(DailyLimitRequest request, ClaimsPrincipal user, WalletLedger wallets, CancellationToken ct)
     {
         if (request.DailyLimit is < 0)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["dailyLimit"] = ["The daily limit cannot be negative."] });
+            return RequestErrors.Problem(new Dictionary<string, string[]> { ["dailyLimit"] = ["The daily limit cannot be negative (it is an amount in cents; 500 is $5.00)."] });
         }
         await wallets.SetDailyLimitAsync(user.Wallet(), request.DailyLimit, ct).ConfigureAwait(false);
         return TypedResults.NoContent();
@@ -52,7 +55,7 @@ public static class WalletsApi
     {
         if (request.Days is < 1 or > 3650)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["days"] = ["Self-exclusion lasts 1 to 3650 days."] });
+            return RequestErrors.Problem(new Dictionary<string, string[]> { ["days"] = ["Self-exclusion lasts 1 to 3650 days."] });
         }
         await wallets.ExcludeUntilAsync(user.Wallet(), time.GetUtcNow().AddDays(request.Days).ToUnixTimeMilliseconds(), ct).ConfigureAwait(false);
         return (await Balance(user, wallets, ct).ConfigureAwait(false));

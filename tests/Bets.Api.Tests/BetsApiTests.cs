@@ -106,6 +106,35 @@ public sealed class BetsApiTests(BetsFixture fixture)
     }
 
     [Fact]
+    public async Task IdempotencyComparesTheRequestsMeaningNotItsBytes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (client, _) = await FundedWalletAsync(fixture.Host, ct);
+        using var __ = client;
+        var (band, start) = Cell();
+        async Task<HttpResponseMessage> SendAsync(string json)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/bets") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+            request.Headers.Add("Idempotency-Key", "meaning");
+            return await client.SendAsync(request, ct).WaitAsync(Timeout, ct);
+        }
+
+        var first = await SendAsync($$"""{"band":{{band}},"windowStart":{{start}},"stake":700}""");
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var reordered = await SendAsync($$"""
+            {
+              "stake" : 700,
+              "windowStart" : {{start}},   "band":{{band}}
+            }
+            """);
+        Assert.True(reordered.StatusCode == HttpStatusCode.Created, await reordered.Content.ReadAsStringAsync(ct));
+        Assert.True(reordered.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(await first.Content.ReadAsStringAsync(ct), await reordered.Content.ReadAsStringAsync(ct));
+        await ProblemAsync(await SendAsync($$"""{"stake":701,"windowStart":{{start}},"band":{{band}}}"""), HttpStatusCode.UnprocessableEntity, "idempotency-key-reused");
+        Assert.Equal(99_300, (long)(await client.GetFromJsonAsync<JsonObject>("/balance", ct))!["balance"]!);
+    }
+
+    [Fact]
     public async Task PlacementIsRateLimitedPerWalletWithRetryAfter()
     {
         var ct = TestContext.Current.CancellationToken;

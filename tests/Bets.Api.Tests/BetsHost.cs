@@ -21,7 +21,8 @@ public sealed class BetsHost : IAsyncDisposable
     public T Get<T>() where T : notnull => _program.Services.GetRequiredService<T>();
 
     public static async Task<BetsHost> StartAsync(
-        string redis, string database, IDictionary<string, string?>? settings = null, string environment = "Development", TimeProvider? time = null)
+        string redis, string database, IDictionary<string, string?>? settings = null, string environment = "Development", TimeProvider? time = null,
+        Action<IServiceCollection>? services = null)
     {
         var config = new Dictionary<string, string?>
         {
@@ -38,7 +39,11 @@ public sealed class BetsHost : IAsyncDisposable
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
         var program = await RunningProgram.StartAsync(typeof(BetsApi).Assembly, environment, config,
-            services => { if (time is not null) services.AddSingleton(time); }).ConfigureAwait(false);
+            s =>
+            {
+                if (time is not null) s.AddSingleton(time);
+                services?.Invoke(s);
+            }).ConfigureAwait(false);
         return new BetsHost(program);
     }
 
