@@ -22,10 +22,10 @@ for (var run = 0; run <= runs; run++)
     var sw = Stopwatch.StartNew();
     await app.StartAndWaitForHealthyAsync(TimeSpan.FromMinutes(3));
     var start = sw.Elapsed.TotalSeconds;
-    var pids = new List<int>();
+    var pids = new List<(string Name, int Pid)>();
     foreach (var name in processes)
     {
-        pids.AddRange(await app.ProcessIdsAsync(name));
+        pids.AddRange((await app.ProcessIdsAsync(name)).Select(pid => (name, pid)));
     }
 
     var measureStop = run % 2 == 1;
@@ -35,13 +35,22 @@ for (var run = 0; run <= runs; run++)
         await app.StopAsync();
     }
 
-    await app.DisposeAsync();
-    while (pids.Any(IsRunning))
+    var disposing = Task.Run(async () => await app.DisposeAsync());
+    var exited = new Dictionary<string, double>();
+    while (pids.Any(p => IsRunning(p.Pid)))
     {
+        foreach (var (name, pid) in pids.Where(p => !IsRunning(p.Pid) && !exited.ContainsKey($"{p.Name}/{p.Pid}")))
+        {
+            exited[$"{name}/{pid}"] = sw.Elapsed.TotalSeconds;
+        }
+
         await Task.Delay(10);
     }
 
+    await disposing;
     var end = sw.Elapsed.TotalSeconds;
+    var last = pids.Select(p => $"{p.Name}/{p.Pid}").Where(k => !exited.ContainsKey(k)).Concat(exited.OrderByDescending(e => e.Value).Take(2).Select(e => $"{e.Key} at {e.Value:0.0} s"));
+    Console.WriteLine($"  last to exit: {string.Join(", ", last)}; DisposeAsync returned at {sw.Elapsed.TotalSeconds:0.0} s");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"run {run}{(run == 0 ? " (cold: initdb)" : string.Empty)}: start to all healthy {start:0.00} s, {(measureStop ? "stop" : "dispose")} until no process is left {end:0.00} s"));
     if (run > 0)
