@@ -49,6 +49,7 @@ public static class LocalRunBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.ApplicationBuilder.Services.TryAddEventingSubscriber<RestartOnCrashSupervisor>();
+        builder.ApplicationBuilder.Services.TryAddEventingSubscriber<StopServicesFirst>();
         return builder.WithAnnotation(new RestartOnCrashAnnotation(firstDelay ?? TimeSpan.FromSeconds(1), maxDelay ?? TimeSpan.FromSeconds(30)),
             ResourceAnnotationMutationBehavior.Replace);
     }

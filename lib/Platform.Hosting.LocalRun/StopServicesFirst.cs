@@ -1,0 +1,59 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Eventing;
+using Aspire.Hosting.Lifecycle;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Platform.Hosting.LocalRun;
+
+/// <summary>
+/// When the AppHost stops, DCP stops every resource at once; a service that still talks to Redis or PostgreSQL while
+/// they go down waits out its client timeouts before it exits. So the services (project resources) are stopped first,
+/// with the dashboard's stop command, and the processes they depend on after them, as an orchestrator stops a
+/// deployment before its databases.
+/// </summary>
+internal sealed class StopServicesFirst : IDistributedApplicationEventingSubscriber
+{
+    private static readonly TimeSpan s_limit = TimeSpan.FromSeconds(10);
+
+    public Task SubscribeAsync(IDistributedApplicationEventing eventing, DistributedApplicationExecutionContext executionContext, CancellationToken cancellationToken)
+    {
+        if (executionContext.IsRunMode)
+        {
+            eventing.Subscribe<BeforeStartEvent>((@event, startCancellation) =>
+            {
+                var services = @event.Services;
+                var projects = @event.Model.Resources.OfType<ProjectResource>().Select(p => p.Name).ToList();
+                services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() =>
+                {
+                    var commands = services.GetRequiredService<ResourceCommandService>();
+                    using var limit = new CancellationTokenSource(s_limit);
+                    var stops = projects.Select(name => StopAsync(commands, name, limit.Token));
+                    try
+                    {
+                        Task.WhenAll(stops).Wait(s_limit);
+                    }
+                    catch (AggregateException)
+                    {
+                        // Whatever did not stop in time is stopped by DCP with everything else.
+                    }
+                });
+                return Task.CompletedTask;
+            });
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static async Task StopAsync(ResourceCommandService commands, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await commands.ExecuteCommandAsync(name, KnownResourceCommands.StopCommand, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
