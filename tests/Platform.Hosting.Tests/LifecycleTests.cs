@@ -53,7 +53,7 @@ public class LifecycleTests
 
         await app.DisposeAsync();
 
-        await Wait.UntilAsync(() => pids.All(HasExited), TimeSpan.FromSeconds(60),
+        await Wait.UntilAsync(() => pids.All(HasExited), TimeSpan.FromSeconds(120),
             () => $"still running after dispose: {string.Join(", ", pids.Where(p => !HasExited(p)).Select(Describe))}");
     }
 
