@@ -16,6 +16,8 @@ public static class LocalRunBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.ApplicationBuilder.Services.TryAddEventingSubscriber<LocalProcessStatePublisher>();
+        // Infrastructure run as local processes outlives the services that use it when the AppHost stops.
+        builder.ApplicationBuilder.Services.TryAddEventingSubscriber<StopServicesFirst>();
         foreach (var process in processes)
         {
             process.WithParentRelationship(builder.Resource);
@@ -49,7 +51,6 @@ public static class LocalRunBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.ApplicationBuilder.Services.TryAddEventingSubscriber<RestartOnCrashSupervisor>();
-        builder.ApplicationBuilder.Services.TryAddEventingSubscriber<StopServicesFirst>();
         return builder.WithAnnotation(new RestartOnCrashAnnotation(firstDelay ?? TimeSpan.FromSeconds(1), maxDelay ?? TimeSpan.FromSeconds(30)),
             ResourceAnnotationMutationBehavior.Replace);
     }
