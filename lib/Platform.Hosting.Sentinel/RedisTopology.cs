@@ -41,24 +41,37 @@ internal static class RedisTopology
         var password = await redis.PasswordParameter.GetValueAsync(cancellationToken).ConfigureAwait(false) ?? string.Empty;
         var before = await MasterAsync(redis, probe, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"No Sentinel of '{redis.Name}' names a master: there is nothing to fail over.");
-        var asked = false;
-        foreach (var sentinel in redis.Sentinels)
+        // A Sentinel refuses while no replica qualifies yet (one just restarted or resyncing: NOGOODSLAVE) or a
+        // failover is under way (INPROGRESS): ask again until one accepts or the time is up.
+        string? refusal = null;
+        while (true)
         {
-            try
+            foreach (var sentinel in redis.Sentinels)
             {
-                var server = await probe.ServerAsync(LocalEndpoint.Of(sentinel), password, sentinel: true).ConfigureAwait(false);
-                await server.SentinelFailoverAsync(RedisSentinelResource.MasterName).ConfigureAwait(false);
-                asked = true;
+                try
+                {
+                    var server = await probe.ServerAsync(LocalEndpoint.Of(sentinel), password, sentinel: true).ConfigureAwait(false);
+                    await server.SentinelFailoverAsync(RedisSentinelResource.MasterName).ConfigureAwait(false);
+                    refusal = null;
+                    break;
+                }
+                catch (RedisException ex)
+                {
+                    refusal = ex.Message;
+                }
+            }
+
+            if (refusal is null)
+            {
                 break;
             }
-            catch (RedisException)
-            {
-            }
-        }
 
-        if (!asked)
-        {
-            throw new InvalidOperationException($"No Sentinel of '{redis.Name}' accepted SENTINEL FAILOVER.");
+            if (deadline.IsCancellationRequested)
+            {
+                throw new InvalidOperationException($"No Sentinel of '{redis.Name}' accepted SENTINEL FAILOVER: {refusal}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None).ConfigureAwait(false);
         }
 
         try
