@@ -1,3 +1,4 @@
+using System.Net;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -8,13 +9,33 @@ using StackExchange.Redis;
 namespace Platform.Hosting.Tests;
 
 /// <summary>Crashes in run mode: processes come back by themselves, in the role they had.</summary>
-[Collection(nameof(AppHostCollection))]
+[Collection(nameof(FaultCollection))]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public class FaultTests(AppHostFixture fixture)
+public sealed class FaultTests(FaultAppHostFixture fixture) : IAsyncLifetime
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     private ResourceLogCapture Resources => fixture.App.Services.GetRequiredService<ResourceLogCapture>();
+
+    // Every test starts from a settled system: whatever the previous fault was, Redis has its master, a replica
+    // that has caught up with it and three Sentinels that agree, and every service is healthy.
+    public async ValueTask InitializeAsync()
+    {
+        foreach (var name in (string[])["redis-0", "redis-1", "redis-sentinel-0", "redis-sentinel-1", "redis-sentinel-2", "redis",
+            "postgres", "prices-ingest", "bets-api", "sync-api", "web"])
+        {
+            await fixture.App.WaitForHealthyAsync(name, TimeSpan.FromSeconds(90), Token);
+        }
+
+        await Wait.UntilAsync(async () => await TopologyAsync() is not null, TimeSpan.FromSeconds(60),
+            () => "the nodes did not settle as one master and its replica");
+        var connectionString = await fixture.App.GetConnectionStringAsync("redis", Token);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(connectionString!);
+        var db = redis.GetDatabase();
+        await Wait.UntilAsync(async () => await ReplicasAcknowledgingAsync(db) == 1, TimeSpan.FromSeconds(60), () => "the replica did not catch up with the master");
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
     public async Task AKilledServiceIsStartedAgainAndTurnsHealthy()
@@ -32,15 +53,7 @@ public class FaultTests(AppHostFixture fixture)
     [Fact]
     public async Task AKilledRedisReplicaComesBackAsAReplicaOfTheSameMaster()
     {
-        await fixture.App.WaitForHealthyAsync("redis", TimeSpan.FromSeconds(60), Token);
-        string[] nodes = ["redis-0", "redis-1"];
-        foreach (var node in nodes)
-        {
-            await fixture.App.WaitForHealthyAsync(node, TimeSpan.FromSeconds(60), Token);
-        }
-
-        var replica = nodes.Single(n => RoleOf(n).StartsWith("replica", StringComparison.Ordinal));
-        var master = nodes.Single(n => n != replica);
+        var (master, replica) = (await TopologyAsync())!.Value;
         var before = await fixture.App.ProcessIdsAsync(replica, Token);
 
         await fixture.App.KillResourceAsync(replica, Token);
@@ -48,8 +61,7 @@ public class FaultTests(AppHostFixture fixture)
         await Wait.UntilAsync(() => RunningPids(replica).Any(pid => !before.Contains(pid)), TimeSpan.FromSeconds(60),
             () => $"{replica} was not started again");
         await fixture.App.WaitForHealthyAsync(replica, TimeSpan.FromSeconds(60), Token);
-        Assert.StartsWith("replica of", RoleOf(replica), StringComparison.Ordinal);
-        Assert.Equal("master", RoleOf(master));
+        Assert.Equal((master, replica), await TopologyAsync());
     }
 
     [Fact]
@@ -73,14 +85,43 @@ public class FaultTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task AfterAForcedFailoverTheConnectionStringReachesTheNewMasterAndNoAcknowledgedWriteIsLost()
+    {
+        var connectionString = await fixture.App.GetConnectionStringAsync("redis", Token);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(connectionString!);
+        var db = redis.GetDatabase();
+        var before = await MasterAsync(redis);
+        Assert.NotNull(before);
+
+        // Acknowledged: written on the master and confirmed by the replica (WAIT 1) before the failover.
+        var acknowledged = new List<string>();
+        for (var i = 0; i < 100; i++)
+        {
+            var key = $"hosting-test:failover:{i}";
+            await db.StringSetAsync(key, i);
+            Assert.Equal(1, await ReplicasAcknowledgingAsync(db));
+            acknowledged.Add(key);
+        }
+
+        await fixture.App.ForceFailoverAsync("redis", Token);
+
+        await Wait.UntilAsync(async () => await WrittenOnANewMasterAsync(redis, before), TimeSpan.FromSeconds(60),
+            () => "the client did not follow the Sentinels to the new master");
+
+        Assert.Equal("written", await db.StringGetAsync("hosting-test:after-failover"));
+        foreach (var key in acknowledged)
+        {
+            Assert.True(await db.KeyExistsAsync(key), $"{key} was acknowledged before the failover and is gone");
+        }
+    }
+
+    [Fact]
     public async Task AMasterWithoutAConnectedReplicaRefusesWritesUntilTheReplicaIsBack()
     {
         var connectionString = await fixture.App.GetConnectionStringAsync("redis", Token);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(connectionString!);
         var db = redis.GetDatabase();
-        await fixture.App.WaitForHealthyAsync("redis-0", TimeSpan.FromSeconds(60), Token);
-        await fixture.App.WaitForHealthyAsync("redis-1", TimeSpan.FromSeconds(60), Token);
-        var replica = new[] { "redis-0", "redis-1" }.Single(n => RoleOf(n).StartsWith("replica", StringComparison.Ordinal));
+        var (_, replica) = (await TopologyAsync())!.Value;
 
         // Stopped on purpose (the dashboard's stop): not a crash, so nothing starts it again.
         await fixture.App.StopResourceAsync(replica, Token);
@@ -98,6 +139,47 @@ public class FaultTests(AppHostFixture fixture)
 
         await fixture.App.WaitForHealthyAsync(replica, TimeSpan.FromSeconds(60), Token);
         await Wait.UntilAsync(() => TryWrite(db), TimeSpan.FromSeconds(30), () => "writes were still refused with the replica back");
+    }
+
+    // How many replicas confirm every write so far (WAIT), or -1 while the master cannot be reached.
+    private static async Task<long> ReplicasAcknowledgingAsync(IDatabase db)
+    {
+        try
+        {
+            return (long)await db.ExecuteAsync("WAIT", 1, 5000);
+        }
+        catch (RedisException)
+        {
+            return -1;
+        }
+    }
+
+    private static async Task<bool> WrittenOnANewMasterAsync(IConnectionMultiplexer redis, EndPoint previous)
+    {
+        try
+        {
+            await redis.GetDatabase().StringSetAsync("hosting-test:after-failover", "written");
+            var master = await MasterAsync(redis);
+            return master is not null && !master.Equals(previous);
+        }
+        catch (RedisException)
+        {
+            return false;
+        }
+    }
+
+    // The node the client writes to now: the multiplexer also holds its Sentinels and the replica.
+    private static async Task<EndPoint?> MasterAsync(IConnectionMultiplexer redis)
+    {
+        foreach (var server in redis.GetServers().Where(s => s.IsConnected && s.ServerType != ServerType.Sentinel))
+        {
+            if (await server.RoleAsync() is Role.Master)
+            {
+                return server.EndPoint;
+            }
+        }
+
+        return null;
     }
 
     // The server's refusal of a write, or null when it took the write or the connection failed on the way.
@@ -136,7 +218,41 @@ public class FaultTests(AppHostFixture fixture)
             .SelectMany(i => i.Snapshot.Properties.Where(p => p.Name == "executable.pid" && p.Value is not null))
             .Select(p => Convert.ToInt32(p.Value, System.Globalization.CultureInfo.InvariantCulture))];
 
-    // The node's health check says what it is: "master" or "replica of <ip>:<port>".
-    private string RoleOf(string node) =>
-        Resources.Instances(node).Single().Snapshot.HealthReports.Single().Description ?? string.Empty;
+    // Which node is the master and which its replica, asked of the nodes themselves (the health reports can be a
+    // check behind a failover); null while they are anything else, such as one of them down or both masters.
+    private async Task<(string Master, string Replica)?> TopologyAsync()
+    {
+        var ports = new Dictionary<string, int>();
+        var roles = new Dictionary<string, Role?>();
+        foreach (var node in (string[])["redis-0", "redis-1"])
+        {
+            var endpoint = fixture.App.GetEndpoint(node, "tcp");
+            ports[node] = endpoint.Port;
+            roles[node] = await RoleAsync(endpoint);
+        }
+
+        foreach (var (master, replica) in (ValueTuple<string, string>[])[("redis-0", "redis-1"), ("redis-1", "redis-0")])
+        {
+            if (roles[master] is Role.Master && roles[replica] is Role.Replica r && r.MasterPort == ports[master])
+            {
+                return (master, replica);
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<Role?> RoleAsync(Uri node)
+    {
+        var password = (await fixture.App.GetConnectionStringAsync("redis", Token))!.Split(',').Single(p => p.StartsWith("password=", StringComparison.Ordinal));
+        try
+        {
+            await using var redis = await ConnectionMultiplexer.ConnectAsync($"{node.Host}:{node.Port},{password},connectTimeout=2000");
+            return await redis.GetServers().Single().RoleAsync();
+        }
+        catch (RedisException)
+        {
+            return null;
+        }
+    }
 }

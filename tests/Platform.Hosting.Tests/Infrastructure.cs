@@ -35,4 +35,19 @@ internal static class Wait
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
     }
+
+    /// <inheritdoc cref="UntilAsync(Func{bool}, TimeSpan, Func{string})"/>
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> describe)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail(describe());
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
 }
