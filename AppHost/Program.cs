@@ -10,8 +10,10 @@ var prices = builder.AddProject<Projects.Prices_Ingest>("prices-ingest")
     .WithRestartOnCrash();
 
 // Bets keep money in SQLite, in a file of their own (a single-replica StatefulSet with a volume when published).
+// It starts beside prices-ingest, not after it: until ticks flow its feed is stale, which it reports (Degraded) and
+// which refuses bets on its own.
 var bets = builder.AddProject<Projects.Bets_Api>("bets-api")
-    .WithReference(redis).WaitFor(redis).WaitFor(prices)
+    .WithReference(redis).WaitFor(redis)
     .WithSqliteDatabase("betsdb", "bets.db")
     .WithHttpHealthCheck("/health")
     .WithRestartOnCrash();
@@ -27,9 +29,9 @@ var sync = builder.AddProject<Projects.Sync_Api>("sync-api")
     .WithHttpHealthCheck("/health")
     .WithRestartOnCrash();
 
+// The front end needs neither API to start (its proxy answers 502 until they are up), so it starts beside them.
 var web = builder.AddProject<Projects.Web_Frontend>("web")
     .WithReference(sync).WithReference(bets)
-    .WaitFor(sync).WaitFor(bets)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
     .WithRestartOnCrash();

@@ -1,11 +1,14 @@
 // ./platform bench hosting [--runs N]: starts the real AppHost through the testing builder N times (projects already
 // built) and measures the time from start to every resource healthy; then, on alternate runs, the time of an ordered
 // stop (StopAsync) or of a dispose straight from running (DisposeAsync, the call tests make) until no process of the
-// application remains. The first start of a state folder runs initdb, so it is reported apart as the cold start.
+// application remains. Each start prints when every resource first ran and turned healthy (running/healthy, in seconds
+// from the start). The first start of a state folder runs initdb, so it is reported apart as the cold start.
 using System.Diagnostics;
 using System.Globalization;
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 var runs = args.SkipWhile(a => a != "--runs").Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(6);
 string[] processes = ["redis-0", "redis-1", "redis-sentinel-0", "redis-sentinel-1", "redis-sentinel-2", "postgres-process",
@@ -20,8 +23,12 @@ for (var run = 0; run <= runs; run++)
     var app = await builder.BuildAsync();
 
     var sw = Stopwatch.StartNew();
+    using var watching = new CancellationTokenSource();
+    var milestones = WatchMilestonesAsync(app, sw, watching.Token);
     await app.StartAndWaitForHealthyAsync(TimeSpan.FromMinutes(3));
     var start = sw.Elapsed.TotalSeconds;
+    await watching.CancelAsync();
+    Console.WriteLine($"  {string.Join(", ", (await milestones).Select(m => $"{m.Key} {m.Value}"))}");
     var pids = new List<(string Name, int Pid)>();
     foreach (var name in processes)
     {
@@ -58,6 +65,35 @@ for (var run = 0; run <= runs; run++)
         starts.Add(start);
         (measureStop ? stops : disposals).Add(end);
     }
+}
+
+// When each resource first ran and first turned healthy: the start's critical path.
+static async Task<Dictionary<string, string>> WatchMilestonesAsync(DistributedApplication app, Stopwatch sw, CancellationToken ct)
+{
+    var running = new Dictionary<string, double>();
+    var healthy = new Dictionary<string, double>();
+    try
+    {
+        await foreach (var e in app.Services.GetRequiredService<ResourceNotificationService>().WatchAsync(ct))
+        {
+            var name = e.Resource.Name;
+            if (e.Snapshot.State?.Text == KnownResourceStates.Running)
+            {
+                running.TryAdd(name, sw.Elapsed.TotalSeconds);
+            }
+
+            if (e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy)
+            {
+                healthy.TryAdd(name, sw.Elapsed.TotalSeconds);
+            }
+        }
+    }
+    catch (OperationCanceledException)
+    {
+    }
+
+    return healthy.OrderBy(h => h.Value).ToDictionary(h => h.Key, h => string.Create(CultureInfo.InvariantCulture,
+        $"{(running.TryGetValue(h.Key, out var r) ? r : double.NaN):0.0}/{h.Value:0.0}"));
 }
 
 static bool IsRunning(int pid)

@@ -44,6 +44,27 @@ internal static class RedisConfig
             .AppendLine(CultureInfo.InvariantCulture, $"sentinel parallel-syncs {RedisSentinelResource.MasterName} 1")
             .ToString();
 
+    /// <summary>
+    /// What a Sentinel would otherwise learn over its first seconds (replicas from the master's INFO every 10 s, the
+    /// other Sentinels from hello messages every 2 s): its own id, the replicas and the other Sentinels. Sentinel writes
+    /// the same lines itself when it rewrites its file.
+    /// </summary>
+    public static string KnownTopology(string myId, IEnumerable<string> replicas, IEnumerable<(string Address, string Id)> sentinels)
+    {
+        var text = new StringBuilder().AppendLine(CultureInfo.InvariantCulture, $"sentinel myid {myId}");
+        foreach (var replica in replicas)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"sentinel known-replica {RedisSentinelResource.MasterName} {replica}");
+        }
+
+        foreach (var (address, id) in sentinels)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"sentinel known-sentinel {RedisSentinelResource.MasterName} {address} {id}");
+        }
+
+        return text.ToString();
+    }
+
     // bind: the addresses to listen on (run mode: loopback only), or null for all (a container's own network).
     private static StringBuilder Common(string? bind, int port, string directory, string password) => new StringBuilder()
         .Append(bind is null ? string.Empty : $"bind {bind}\n")

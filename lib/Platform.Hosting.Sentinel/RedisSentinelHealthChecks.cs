@@ -43,7 +43,7 @@ internal sealed class RedisNodeHealthCheck(RedisSentinelResource redis, IResourc
     }
 }
 
-/// <summary>A Sentinel is healthy when it sees the master up, every replica and every other Sentinel.</summary>
+/// <summary>A Sentinel is healthy when it sees the master up and is connected to every replica and every other Sentinel.</summary>
 internal sealed class RedisSentinelHealthCheck(RedisSentinelResource redis, IResourceWithEndpoints sentinel, RedisProbe probe) : RedisHealthCheck
 {
     protected override async Task<HealthCheckResult> CheckAsync(CancellationToken cancellationToken)
@@ -52,11 +52,18 @@ internal sealed class RedisSentinelHealthCheck(RedisSentinelResource redis, IRes
         var server = await probe.ServerAsync(LocalEndpoint.Of(sentinel), password, sentinel: true).ConfigureAwait(false);
         var master = (await server.SentinelMasterAsync(RedisSentinelResource.MasterName).ConfigureAwait(false)).ToDictionary();
         var replicas = await server.SentinelReplicasAsync(RedisSentinelResource.MasterName).ConfigureAwait(false);
-        var upReplicas = replicas.Count(r => !r.ToDictionary()["flags"].Contains("down", StringComparison.Ordinal));
-        var sentinels = (await server.SentinelSentinelsAsync(RedisSentinelResource.MasterName).ConfigureAwait(false)).Length + 1;
+        var upReplicas = replicas.Count(Reachable);
+        var sentinels = (await server.SentinelSentinelsAsync(RedisSentinelResource.MasterName).ConfigureAwait(false)).Count(Reachable) + 1;
         var description = $"master {master["ip"]}:{master["port"]} ({master["flags"]}), {upReplicas}/{redis.Nodes.Count - 1} replicas, {sentinels}/{redis.Sentinels.Count} sentinels";
         var healthy = master["flags"] == "master" && upReplicas >= redis.Nodes.Count - 1 && sentinels >= redis.Sentinels.Count;
         return healthy ? HealthCheckResult.Healthy(description) : HealthCheckResult.Unhealthy(description);
+    }
+
+    // Known is not enough (the configuration names them from the start): the Sentinel must reach them too.
+    private static bool Reachable(KeyValuePair<string, string>[] instance)
+    {
+        var flags = instance.ToDictionary()["flags"];
+        return !flags.Contains("down", StringComparison.Ordinal) && !flags.Contains("disconnected", StringComparison.Ordinal);
     }
 }
 

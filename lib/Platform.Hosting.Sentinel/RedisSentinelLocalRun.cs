@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Platform.Hosting.LocalRun;
@@ -66,6 +67,8 @@ internal static class RedisSentinelLocalRun
             });
         }
 
+        // A Sentinel's id is 40 hex digits; each run's configuration files name the others by theirs.
+        var ids = watchers.ToDictionary(w => w.Resource.Name, _ => RandomNumberGenerator.GetHexString(40, lowercase: true));
         foreach (var sentinel in watchers)
         {
             app.Eventing.Subscribe<BeforeResourceStartedEvent>(sentinel.Resource, async (_, cancellationToken) =>
@@ -77,8 +80,11 @@ internal static class RedisSentinelLocalRun
                 }
 
                 var password = await resource.PasswordParameter.GetValueAsync(cancellationToken).ConfigureAwait(false) ?? string.Empty;
-                var master = $"127.0.0.1 {LocalEndpoint.Of(nodes[0].Resource).Port.ToString(CultureInfo.InvariantCulture)}";
-                var text = RedisConfig.Sentinel(resource.Settings, Loopback, LocalEndpoint.Of(sentinel.Resource).Port, Configs(), password, master, resource.Quorum);
+                var master = Address(nodes[0].Resource);
+                var known = RedisConfig.KnownTopology(ids[sentinel.Resource.Name],
+                    nodes.Skip(1).Select(n => Address(n.Resource)),
+                    watchers.Where(w => w != sentinel).Select(w => (Address(w.Resource), ids[w.Resource.Name])));
+                var text = RedisConfig.Sentinel(resource.Settings, Loopback, LocalEndpoint.Of(sentinel.Resource).Port, Configs(), password, master, resource.Quorum) + known;
                 await LocalState.WritePrivateFileAsync(conf, text, cancellationToken).ConfigureAwait(false);
             });
         }
@@ -86,6 +92,9 @@ internal static class RedisSentinelLocalRun
 
     // IPv6 loopback too when the machine has it ("-": optional), since clients may resolve localhost to ::1 first.
     private const string Loopback = "127.0.0.1 -::1";
+
+    private static string Address(IResourceWithEndpoints process) =>
+        $"127.0.0.1 {LocalEndpoint.Of(process).Port.ToString(CultureInfo.InvariantCulture)}";
 
     private static string Index(int i) => i.ToString(CultureInfo.InvariantCulture);
 
