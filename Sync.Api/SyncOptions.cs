@@ -63,6 +63,10 @@ public sealed class SyncOptions
 
     public TimeSpan TimelinePersistInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>An instance forgets what it keeps of a room (its last timeline, its command gate) once the room has
+    /// seen no command here for this long; Redis still holds the timeline.</summary>
+    public TimeSpan RoomStateIdleAfter { get; set; } = TimeSpan.FromMinutes(5);
+
     public Dictionary<string, RateLimit> RateLimits { get; set; } = new(StringComparer.Ordinal)
     {
         ["control"] = new(20, 10),

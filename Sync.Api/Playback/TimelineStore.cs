@@ -44,8 +44,20 @@ public sealed partial class TimelineStore(
         """;
 
     private readonly ConcurrentDictionary<string, Timeline> _unsaved = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Timeline> _latest = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RoomSlot> _rooms = new(StringComparer.Ordinal);
+
+    /// <summary>What this instance keeps of a room between commands: dropped by <see cref="ForgetIdle"/>.</summary>
+    private sealed class RoomSlot(long now)
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public Timeline? Latest { get; set; }
+
+        public long LastUsed { get; set; } = now;
+    }
+
+    /// <summary>Rooms this instance keeps state for.</summary>
+    public int RoomsHeld => _rooms.Count;
 
     public static string Key(string roomId) => $"sync:room:{roomId}:timeline";
 
@@ -55,7 +67,7 @@ public sealed partial class TimelineStore(
     {
         var state = await redis.GetDatabase().HashGetAsync(Key(roomId), "state");
         var timeline = state.HasValue ? SyncJson.Deserialize<Timeline>(state.ToString()) : await RestoreAsync(roomId, ct);
-        _latest[roomId] = timeline;
+        Slot(roomId).Latest = timeline;
         return timeline;
     }
 
@@ -67,7 +79,7 @@ public sealed partial class TimelineStore(
     {
         // Commands for one room on this instance take turns: the script still orders them against other instances,
         // but they no longer race each other into refused writes and retries, and this instance sends in seq order.
-        var gate = _gates.GetOrAdd(roomId, _ => new SemaphoreSlim(1, 1));
+        var gate = Slot(roomId).Gate;
         await gate.WaitAsync(ct);
         (Timeline Timeline, Task? Sent) result;
         try
@@ -91,7 +103,8 @@ public sealed partial class TimelineStore(
     private async Task<(Timeline, Task?)> UpdateLockedAsync(string roomId, long? expectedSeq, Func<Timeline, Timeline> transition, CancellationToken ct)
     {
         // The last state this instance wrote or saw saves a read; if another instance moved on, the script says so.
-        var fresh = !_latest.TryGetValue(roomId, out var current);
+        var current = Slot(roomId).Latest;
+        var fresh = current is null;
         if (fresh || (expectedSeq is { } e0 && e0 != current!.Seq))
         {
             current = await GetAsync(roomId, ct);
@@ -137,7 +150,7 @@ public sealed partial class TimelineStore(
                 [current.Seq, next.Seq, json, (long)KeyTtl.TotalMilliseconds, roomId, deadline]))!;
             if ((long)result[0] == 1)
             {
-                _latest[roomId] = next;
+                Slot(roomId).Latest = next;
                 _unsaved[roomId] = next;
                 return (next, outbox.EnqueueAsync(next));
             }
@@ -169,6 +182,33 @@ public sealed partial class TimelineStore(
         var stored = await redis.GetDatabase().ScriptEvaluateAsync(Init, [Key(roomId)],
             [timeline.Seq, SyncJson.Serialize(timeline), (long)KeyTtl.TotalMilliseconds]);
         return SyncJson.Deserialize<Timeline>(stored.ToString());
+    }
+
+    private RoomSlot Slot(string roomId)
+    {
+        var now = time.GetTimestamp();
+        var slot = _rooms.GetOrAdd(roomId, static (_, now) => new RoomSlot(now), now);
+        slot.LastUsed = now;
+        return slot;
+    }
+
+    /// <summary>
+    /// Drops the state of rooms idle for <paramref name="idleAfter"/> whose gate nobody holds. A command that took the
+    /// slot just before it went may run beside one that makes a new slot: the script still orders the two.
+    /// </summary>
+    public int ForgetIdle(TimeSpan idleAfter)
+    {
+        var forgotten = 0;
+        foreach (var (roomId, slot) in _rooms)
+        {
+            if (time.GetElapsedTime(slot.LastUsed) >= idleAfter && slot.Gate.CurrentCount == 1
+                && _rooms.TryRemove(KeyValuePair.Create(roomId, slot)))
+            {
+                forgotten++;
+            }
+        }
+
+        return forgotten;
     }
 
     /// <summary>Copies changed timelines to PostgreSQL; called periodically by <see cref="RoomMaintenance"/>.</summary>

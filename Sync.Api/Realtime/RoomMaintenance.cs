@@ -55,6 +55,7 @@ internal sealed partial class RoomMaintenance(
                 {
                     lastFlush = time.GetTimestamp();
                     await Guarded(() => timelines.FlushAsync(stoppingToken));
+                    timelines.ForgetIdle(options.Value.RoomStateIdleAfter);
                 }
             }
         }
