@@ -1,4 +1,5 @@
 using System.Data;
+using System.Diagnostics;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -10,7 +11,10 @@ namespace Bets.Api.Wallets;
 /// </summary>
 public sealed partial class BetsDatabase : IDisposable
 {
+    // Named as the application: ServiceDefaults exports the application's own source.
+    private static readonly ActivitySource Telemetry = new(typeof(BetsDatabase).Assembly.GetName().Name!);
     private readonly string _connectionString;
+    private readonly string _fileName;
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _configured = new();
 
     public BetsDatabase(string connectionString)
@@ -24,6 +28,7 @@ public sealed partial class BetsDatabase : IDisposable
         };
         _connectionString = builder.ToString();
         DataSource = builder.DataSource;
+        _fileName = Path.GetFileName(builder.DataSource);
     }
 
     public string DataSource { get; }
@@ -49,13 +54,17 @@ public sealed partial class BetsDatabase : IDisposable
     /// runs each inside its own SAVEPOINT (a failing unit rolls back alone) and commits them together, so the page
     /// writes and the commit are shared. No caller sees its result before the COMMIT that makes it durable.
     /// </summary>
-    public Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken ct = default)
+    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken ct = default)
     {
         EnsureWriter();
+        // Microsoft.Data.Sqlite traces nothing: this span is the request's time in the database, from the queue to the
+        // COMMIT its unit shared with others.
+        using var span = Telemetry.StartActivity($"transaction {_fileName}", ActivityKind.Client);
+        span?.SetTag("db.system.name", "sqlite").SetTag("db.namespace", _fileName).SetTag("db.operation.name", "transaction");
         var unit = new WorkUnit<T>(work);
         if (!_queue.Writer.TryWrite(unit)) throw new ObjectDisposedException(nameof(BetsDatabase));
         // Cancelling abandons the wait only: the unit may still commit (a retry with the same Idempotency-Key replays it).
-        return unit.Completion.Task.WaitAsync(ct);
+        return await unit.Completion.Task.WaitAsync(ct).ConfigureAwait(false);
     }
 
     private void EnsureWriter()

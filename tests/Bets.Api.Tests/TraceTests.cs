@@ -17,8 +17,10 @@ public sealed class TraceTests(BetsFixture fixture)
 
     private static bool IsRedis(Activity a) => a.Source.Name.Contains("StackExchangeRedis", StringComparison.Ordinal);
 
+    private static bool IsSqlite(Activity a) => a.GetTagItem("db.system.name") as string == "sqlite";
+
     [Fact]
-    public async Task APlacementIsOneTraceWithItsRedisCommandsBeneathWhileBackgroundLoopsRecordNoRootRedisSpans()
+    public async Task APlacementIsOneTraceWithItsRedisAndSqliteSpansBeneathWhileBackgroundLoopsRecordNoRootRedisSpans()
     {
         var ct = TestContext.Current.CancellationToken;
         var stopped = new ConcurrentQueue<Activity>();
@@ -53,6 +55,11 @@ public sealed class TraceTests(BetsFixture fixture)
             Assert.True(DateTime.UtcNow < deadline, "no Redis span of the placement was recorded");
             await Task.Delay(100, ct);
         }
+
+        var transaction = Assert.Single(stopped, a => IsSqlite(a) && a.TraceId == placement.TraceId);
+        Assert.True(transaction.Recorded);
+        Assert.Equal(ActivityKind.Client, transaction.Kind);
+        Assert.Equal(placement.SpanId, transaction.ParentSpanId);
 
         // Meanwhile the price feed resynchronised every second and the resolver polled: their commands became spans
         // under an unrecorded parent, and nothing recorded a Redis command as a trace of its own.
