@@ -93,6 +93,7 @@ public sealed class SyncCluster : IAsyncLifetime
         builder.AddApplicationServices();
         var app = builder.Build();
         // As Program.cs does.
+        app.UseRequestBodyLimits();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
