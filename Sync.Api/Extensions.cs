@@ -30,6 +30,8 @@ public static class Extensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<Migrations>();
         builder.Services.AddSingleton<Sessions>();
+        builder.Services.AddClientAddresses();
+        builder.Services.AddSingleton<RoomPasswords>();
         builder.Services.AddSingleton<RoomStore>();
         builder.Services.AddSingleton<RoomAccess>();
         builder.Services.AddSingleton<TimelineStore>();
@@ -39,6 +41,7 @@ public static class Extensions
         builder.Services.AddSingleton<RoomRevisions>();
         builder.Services.AddSingleton<RoomRateLimits>();
         builder.Services.AddRoomRateLimiter();
+        builder.Services.AddSessionRateLimiter();
         builder.Services.AddSingleton<RoomService>();
         builder.Services.AddSingleton<LocalConnections>();
         builder.Services.AddHostedService<RoomMaintenance>();

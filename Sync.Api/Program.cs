@@ -7,6 +7,7 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseForwardedHeaders();
 app.UseRequestBodyLimits();
 app.UseAuthentication();
 app.UseAuthorization();
