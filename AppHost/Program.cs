@@ -36,8 +36,10 @@ var web = builder.AddProject<Projects.Web_Frontend>("web")
     .WithHttpHealthCheck("/health")
     .WithRestartOnCrash();
 
-// Sign-in messages name the site the browser is on: the front end, whose proxy forwards to Bets.Api.
-bets.WithEnvironment("Auth__Domain", web.GetEndpoint("http").Property(EndpointProperty.HostAndPort));
+// Sign-in messages name the site the browser is on (its host:port and its URL): the front end, whose proxy forwards
+// to Bets.Api.
+bets.WithEnvironment("Auth__Domain", web.GetEndpoint("http").Property(EndpointProperty.HostAndPort))
+    .WithEnvironment("Auth__Uri", web.GetEndpoint("http").Property(EndpointProperty.Url));
 
 builder.AddHelmAndComposePublishing("platform");
 

@@ -17,6 +17,7 @@ public static class Extensions
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddRedisClient("redis");
+        builder.AddRequestBodyLimits();
         builder.Services.AddRedisFailoverFollowing();
         var services = builder.Services;
         services.TryAddTimeProvider();

@@ -12,6 +12,7 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseRequestBodyLimits();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();

@@ -14,18 +14,24 @@ namespace Sync.Api;
 
 public static class Extensions
 {
+    /// <summary>Oversized chat and signalling payloads must reach the validation (a typed error), not close the socket.</summary>
+    private const int HubMessageBytes = 128 * 1024;
+
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         // Sync.Api publishes nothing of its own: the prefix gives the SignalR backplane's channels (the only ones on this
         // connection) a namespace per application, so another app's hubs on the same Redis never see them.
         builder.AddRedisClient("redis", configureOptions: o => o.ChannelPrefix = RedisChannel.Literal("sync-api:"));
         builder.Services.AddRedisFailoverFollowing();
+        builder.AddRequestBodyLimits();
         builder.AddNpgsqlDataSource("syncdb");
 
         builder.Services.AddOptions<SyncOptions>().BindConfiguration(SyncOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<Migrations>();
         builder.Services.AddSingleton<Sessions>();
+        builder.Services.AddClientAddresses();
+        builder.Services.AddSingleton<RoomPasswords>();
         builder.Services.AddSingleton<RoomStore>();
         builder.Services.AddSingleton<RoomAccess>();
         builder.Services.AddSingleton<TimelineStore>();
@@ -35,6 +41,7 @@ public static class Extensions
         builder.Services.AddSingleton<RoomRevisions>();
         builder.Services.AddSingleton<RoomRateLimits>();
         builder.Services.AddRoomRateLimiter();
+        builder.Services.AddSessionRateLimiter();
         builder.Services.AddSingleton<RoomService>();
         builder.Services.AddSingleton<LocalConnections>();
         builder.Services.AddHostedService<RoomMaintenance>();
@@ -46,8 +53,7 @@ public static class Extensions
         builder.Services.ConfigureHttpJsonOptions(o => SyncJson.Configure(o.SerializerOptions));
         builder.Services.AddSignalR(o =>
             {
-                // Oversized chat and signalling payloads must reach the validation (a typed error), not close the socket.
-                o.MaximumReceiveMessageSize = 128 * 1024;
+                o.MaximumReceiveMessageSize = HubMessageBytes;
             })
             .AddJsonProtocol(o => SyncJson.Configure(o.PayloadSerializerOptions))
             .AddStackExchangeRedis();
@@ -63,7 +69,8 @@ public static class Extensions
         app.MapOpenApi();
         app.MapSessionsApi();
         app.MapRoomsApi();
-        app.MapHub<SyncHub>("/hubs/sync");
+        // Long polling and server-sent events send hub messages as request bodies, several per POST at times.
+        app.MapHub<SyncHub>("/hubs/sync").WithRequestBodyLimit(4 * HubMessageBytes);
         // The backplane unsubscribes on the multiplexer it was handed (ours) when it is disposed. The container would do
         // that last, after the tracer provider disposed the Redis instrumentation (the manager is created here, before
         // the tracer provider), and the instrumentation then throws. So it goes once the app has stopped.

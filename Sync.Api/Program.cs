@@ -7,6 +7,8 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseForwardedHeaders();
+app.UseRequestBodyLimits();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();

@@ -77,6 +77,29 @@ public sealed class SyncOptions
         ["signal"] = new(200, 100),
         ["join"] = new(10, 1),
     };
+
+    /// <summary>Guest sessions minted per client address (<see cref="Identity.ClientAddress"/>), shared by all instances.</summary>
+    public RateLimit SessionsPerAddress { get; set; } = new(10, 0.1);
+
+    /// <summary>Room password checks per client address: a guesser gets a handful, then one every 10 s.</summary>
+    public RateLimit PasswordAttemptsPerAddress { get; set; } = new(5, 0.1);
+
+    /// <summary>Room password checks per room from all addresses together, so guessing spread over many addresses
+    /// still crawls. The price: while a room is under attack, its honest joiners wait too.</summary>
+    public RateLimit PasswordAttemptsPerRoom { get; set; } = new(10, 0.2);
+
+    /// <summary>PBKDF2 (100,000 rounds, tens of ms of CPU) runs on at most this many threads at once per instance, so
+    /// password checks cannot take the thread pool from playback.</summary>
+    [Range(1, 64)]
+    public int PasswordHashConcurrency { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>Password checks that may wait for a hashing thread; more are refused (503, retry) instead of queued.</summary>
+    [Range(0, 1000)]
+    public int PasswordHashQueue { get; set; } = 16;
+
+    /// <summary>Networks (CIDR) whose <c>X-Forwarded-For</c> names the client; empty = loopback only. See
+    /// <see cref="Identity.ClientAddress"/>.</summary>
+    public List<string> TrustedProxies { get; set; } = [];
 }
 
 public sealed record RateLimit(double Burst, double PerSecond)

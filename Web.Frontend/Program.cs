@@ -13,6 +13,7 @@ builder.AddApiProxy();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.UseRequestBodyLimits();
 app.MapApiProxy();
 app.UseDefaultFiles();
 app.UseStaticFiles();

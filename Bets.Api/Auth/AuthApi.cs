@@ -38,7 +38,8 @@ public static class AuthApi
             return Refused(400, SiweFailure.MalformedMessage, $"The message is not a valid EIP-4361 message: {parseError}.");
         }
         var o = options.Value;
-        var expect = new SiweExpectations(o.Domain, o.UriPrefix, o.ChainId, null, TimeSpan.FromSeconds(o.ClockSkewSeconds));
+        var skew = TimeSpan.FromSeconds(o.ClockSkewSeconds);
+        var expect = new SiweExpectations(o.Domain, o.Uri, o.ChainId, null, skew, IssuedAtLead: skew);
         // Everything that needs no state first, so a message that can never succeed does not burn its nonce.
         var precheck = verifier.Verify(message!, request.Message, request.Signature, expect);
         if (!precheck.Success) return Refused(StatusOf(precheck.Failure), precheck.Failure, precheck.Detail);
@@ -76,11 +77,12 @@ public static class AuthApi
         SiweFailure.SignatureMismatch => "Signature does not match the address",
         SiweFailure.ContractWalletUnsupported => "Contract wallets are unsupported",
         SiweFailure.DomainMismatch => "Wrong domain",
-        SiweFailure.UriMismatch => "Wrong URI",
+        SiweFailure.UriMismatch => "Message for another site",
         SiweFailure.ChainMismatch => "Wrong chain",
         SiweFailure.NonceMismatch => "Invalid nonce",
         SiweFailure.Expired => "Message expired",
         SiweFailure.NotYetValid => "Message not yet valid",
+        SiweFailure.IssuedInFuture => "Message issued in the future",
         _ => "Sign-in refused",
     };
 }

@@ -43,7 +43,7 @@ public sealed partial class SyncHub(
             throw new SyncException(ErrorCodes.UnknownRoom, "No such room.");
         }
 
-        var (_, isNew) = await rooms.JoinAsync(roomId, UserId, password, Context.ConnectionAborted);
+        var (_, isNew) = await rooms.JoinAsync(roomId, UserId, ClientAddress.Of(Context.GetHttpContext()), password, Context.ConnectionAborted);
         if (isNew)
         {
             await access.InvalidateAsync(roomId);

@@ -5,13 +5,14 @@ using Npgsql;
 namespace Sync.Api.Rooms;
 
 /// <summary>Rooms, members, queue and chat in PostgreSQL: the durable side of SyncWatch.</summary>
-public sealed class RoomStore(NpgsqlDataSource db, TimeProvider time)
+public sealed class RoomStore(NpgsqlDataSource db, RoomPasswords passwords, TimeProvider time)
 {
     private const string Alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
     public async Task<Room> CreateAsync(Guid userId, string name, string? password, CancellationToken ct)
     {
         var id = RandomNumberGenerator.GetString(Alphabet, 10);
+        var hash = password is null ? null : await passwords.HashAsync(password, ct);
         var now = time.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
@@ -19,7 +20,7 @@ public sealed class RoomStore(NpgsqlDataSource db, TimeProvider time)
             INSERT INTO rooms (id, name, created_by, created_at, password_hash) VALUES (@id, @name, @userId, @now, @hash);
             INSERT INTO members (room_id, user_id, role, joined_at) VALUES (@id, @userId, @role, @now);
             """,
-            new { id, name, userId, now, hash = password is null ? null : Passwords.Hash(password), role = (short)Role.Host },
+            new { id, name, userId, now, hash, role = (short)Role.Host },
             cancellationToken: ct));
         return new Room(id, name, password is not null, RoomPermissions.Default, now);
     }
@@ -33,8 +34,8 @@ public sealed class RoomStore(NpgsqlDataSource db, TimeProvider time)
         return row is null ? null : (row.ToRoom(), row.password_hash);
     }
 
-    /// <summary>Adds the user as a member (checking the password) unless already one.</summary>
-    public async Task<(Role Role, bool IsNew)> JoinAsync(string roomId, Guid userId, string? password, CancellationToken ct)
+    /// <summary>Adds the user as a member (checking the password, limited per client address) unless already one.</summary>
+    public async Task<(Role Role, bool IsNew)> JoinAsync(string roomId, Guid userId, string client, string? password, CancellationToken ct)
     {
         var room = await GetAsync(roomId, ct) ?? throw new SyncException(ErrorCodes.UnknownRoom, $"Room '{roomId}' does not exist.");
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -45,9 +46,9 @@ public sealed class RoomStore(NpgsqlDataSource db, TimeProvider time)
             return ((Role)existing, false);
         }
 
-        if (room.PasswordHash is { } hash && (password is null || !Passwords.Verify(password, hash)))
+        if (room.PasswordHash is { } hash)
         {
-            throw new SyncException(ErrorCodes.WrongPassword, "The room password is missing or wrong.");
+            await passwords.CheckAsync(roomId, client, password, hash, ct);
         }
 
         await connection.ExecuteAsync(new CommandDefinition(

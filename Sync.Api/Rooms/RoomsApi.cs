@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Sync.Api.Identity;
 using Sync.Api.Playback;
@@ -49,7 +50,7 @@ public static class RoomsApi
     private static async Task<Ok<Member>> JoinAsync(string roomId, JoinRoomRequest? request, HttpContext http, RoomStore rooms,
         RoomAccess access, RoomService service, CancellationToken ct)
     {
-        var (_, isNew) = await rooms.JoinAsync(roomId, http.User.UserId(), request?.Password, ct);
+        var (_, isNew) = await rooms.JoinAsync(roomId, http.User.UserId(), ClientAddress.Of(http), request?.Password, ct);
         if (isNew)
         {
             await access.InvalidateAsync(roomId);
@@ -173,6 +174,7 @@ internal sealed class SyncProblemFilter : IEndpointFilter
             if (ex.RetryAfterMs is { } retry)
             {
                 extensions["retryAfterMs"] = retry;
+                context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (retry + 999) / 1000).ToString(CultureInfo.InvariantCulture);
             }
 
             return TypedResults.Problem(ex.Message, statusCode: ex.HttpStatus, title: ex.Code, extensions: extensions);

@@ -11,6 +11,8 @@ public static class ApiProxyExtensions
 {
     public static IHostApplicationBuilder AddApiProxy(this IHostApplicationBuilder builder)
     {
+        // The APIs' limits at the edge: a body too large for them is refused here, before it is read or forwarded.
+        builder.AddRequestBodyLimits();
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddServiceDiscoveryDestinationResolver();
@@ -19,7 +21,16 @@ public static class ApiProxyExtensions
 
     public static WebApplication MapApiProxy(this WebApplication app)
     {
-        app.MapReverseProxy(proxy => proxy.Use(ProblemForProxyErrorAsync));
+        app.MapReverseProxy(proxy => proxy.Use(ProblemForProxyErrorAsync))
+            // A route's MaxRequestBodySize (the hub's, for long polling) becomes its endpoint's limit, which routing
+            // applies before UseRequestBodyLimits looks; -1 (no limit) is not offered.
+            .ConfigureEndpoints((endpoint, route) =>
+            {
+                if (route.MaxRequestBodySize is > 0 and var max)
+                {
+                    endpoint.WithRequestBodyLimit(max);
+                }
+            });
         return app;
     }
 
@@ -28,6 +39,15 @@ public static class ApiProxyExtensions
     private static async Task ProblemForProxyErrorAsync(HttpContext context, Func<Task> next)
     {
         await next();
+        if (context.GetForwarderErrorFeature() is { Error: ForwarderError.RequestBodyClient, Exception: BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } }
+            && !context.Response.HasStarted)
+        {
+            // Kestrel cut a chunked body off at the route's limit while YARP streamed it (YARP would answer 400).
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext { HttpContext = context });
+            return;
+        }
+
         if (context.GetForwarderErrorFeature() is { } error && !context.Response.HasStarted)
         {
             var prefix = context.GetReverseProxyFeature().Route.Config.Match.Path?.Split("/{", 2)[0];

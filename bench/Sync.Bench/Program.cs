@@ -138,6 +138,9 @@ static async Task<WebApplication> StartInstanceAsync(string redis, string postgr
         ["Sync:RateLimits:control:PerSecond"] = "1000000",
         ["Sync:RateLimits:join:Burst"] = "1000000",
         ["Sync:RateLimits:join:PerSecond"] = "1000000",
+        // Every simulated member comes from 127.0.0.1.
+        ["Sync:SessionsPerAddress:Burst"] = "1000000",
+        ["Sync:SessionsPerAddress:PerSecond"] = "1000000",
     });
     builder.WebHost.UseUrls("http://127.0.0.1:0");
     builder.Logging.ClearProviders();
@@ -145,6 +148,8 @@ static async Task<WebApplication> StartInstanceAsync(string redis, string postgr
     builder.AddApplicationServices();
     var app = builder.Build();
     // As Program.cs does.
+    app.UseForwardedHeaders();
+    app.UseRequestBodyLimits();
     app.UseAuthentication();
     app.UseAuthorization();
     app.UseRateLimiter();

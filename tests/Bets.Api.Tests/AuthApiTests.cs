@@ -124,6 +124,55 @@ public sealed class AuthApiTests(BetsFixture fixture)
     }
 
     [Fact]
+    public async Task AMessageWhoseUriIsAnotherSiteIsRefusedAndKeepsItsNonce()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var key = Signer.RandomKey();
+        var nonce = await NonceAsync(ct);
+        // Another site, the right host under another scheme or port, and a host that merely starts like ours.
+        var signed = await Signer.SignAsync([
+            Signer.Request(key, nonce, uri: "https://evil.example/login"),
+            Signer.Request(key, nonce, uri: $"http://{BetsHost.Domain}/login"),
+            Signer.Request(key, nonce, uri: $"https://{BetsHost.Domain}:8443/login"),
+            Signer.Request(key, nonce, uri: $"https://{BetsHost.Domain}.evil.example/login"),
+            Signer.Request(key, nonce, uri: $"https://{BetsHost.Domain}/any/page?x=1"),
+        ], ct).WaitAsync(Timeout, ct);
+
+        foreach (var other in signed.Take(4))
+        {
+            var response = await VerifyAsync(other.Message, other.Signature, ct);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            var problem = await response.Content.ReadFromJsonAsync<JsonObject>(ct);
+            Assert.Equal("UriMismatch", problem!["failure"]!.ToString());
+            Assert.Contains($"https://{BetsHost.Domain}", problem["detail"]!.ToString(), StringComparison.Ordinal);
+        }
+
+        // The refusals did not use up the nonce: the same nonce in a message for this site (any page of it) signs in.
+        Assert.Equal(HttpStatusCode.OK, (await VerifyAsync(signed[4].Message, signed[4].Signature, ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task AMessageIssuedFurtherInTheFutureThanTheClockSkewIsRefused()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var key = Signer.RandomKey();
+        var now = DateTimeOffset.UtcNow;
+        var signed = await Signer.SignAsync([
+            Signer.Request(key, await NonceAsync(ct), issuedAt: Iso(now.AddMinutes(5))),
+            // A wallet whose clock runs a little ahead (within the 60 s default skew) still signs in.
+            Signer.Request(key, await NonceAsync(ct), issuedAt: Iso(now.AddSeconds(20))),
+        ], ct).WaitAsync(Timeout, ct);
+
+        var future = await VerifyAsync(signed[0].Message, signed[0].Signature, ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, future.StatusCode);
+        var problem = await future.Content.ReadFromJsonAsync<JsonObject>(ct);
+        Assert.Equal("IssuedInFuture", problem!["failure"]!.ToString());
+        Assert.Contains("clock", problem["detail"]!.ToString(), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.OK, (await VerifyAsync(signed[1].Message, signed[1].Signature, ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task NoncesAreSingleUseKeysWithATtl()
     {
         var ct = TestContext.Current.CancellationToken;

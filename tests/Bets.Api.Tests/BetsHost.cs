@@ -29,6 +29,7 @@ public sealed class BetsHost : IAsyncDisposable
             ["ConnectionStrings:redis"] = redis,
             ["ConnectionStrings:betsdb"] = $"Data Source={database}",
             ["Auth:Domain"] = Domain,
+            ["Auth:Uri"] = $"https://{Domain}",
             ["Auth:ChainId"] = "1",
             ["Betting:RateLimitPerMinute"] = "10000",
             // A fixed volatility keeps multipliers (and so exposure) independent of the prices other tests publish.

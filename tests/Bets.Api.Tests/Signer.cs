@@ -39,11 +39,11 @@ public static class Signer
     }
 
     public static object Request(string key, string nonce, string domain = BetsHost.Domain, long chainId = 1,
-        string? expirationTime = null, string? notBefore = null, string? issuedAt = null) => new Dictionary<string, object?>
+        string? expirationTime = null, string? notBefore = null, string? issuedAt = null, string? uri = null) => new Dictionary<string, object?>
     {
         ["privateKey"] = key,
         ["domain"] = domain,
-        ["uri"] = $"https://{domain}/login",
+        ["uri"] = uri ?? $"https://{domain}/login",
         ["chainId"] = chainId,
         ["nonce"] = nonce,
         ["issuedAt"] = issuedAt ?? DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),

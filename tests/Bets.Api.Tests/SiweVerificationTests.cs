@@ -68,6 +68,35 @@ public class SiweVerificationTests
         else Assert.Equal((string)v["recovered_address"]!, address);
     }
 
+    [Theory]
+    [InlineData("https://login.xyz", true)]
+    [InlineData("https://LOGIN.xyz:443/", true)]
+    [InlineData("http://login.xyz", false)]
+    [InlineData("https://login.xyz:8443", false)]
+    [InlineData("https://login.xy", false)]
+    [InlineData("https://evil.example", false)]
+    public void TheMessageUriMustHaveTheExpectedOriginNotJustItsPrefix(string origin, bool accepted)
+    {
+        // The vector's URI is https://login.xyz; a prefix test would also have accepted "https://login.xy".
+        var v = Vectors.Load("spruceid-siwe_verification_positive.json")["example message"]!;
+        var result = new SiweVerifier(new FixedTime(DefaultNow)).Verify(SiweParserTests.FromObject(v).ToString(), (string)v["signature"]!,
+            new SiweExpectations(Origin: origin));
+        Assert.Equal(accepted ? SiweFailure.None : SiweFailure.UriMismatch, result.Failure);
+    }
+
+    [Theory]
+    [InlineData(-120, SiweFailure.IssuedInFuture)]
+    [InlineData(-30, SiweFailure.None)]
+    [InlineData(3600, SiweFailure.None)]
+    public void AMessageIssuedMoreThanTheLeadAheadOfTheClockIsRefused(int secondsAfterIssue, SiweFailure expected)
+    {
+        var v = Vectors.Load("spruceid-siwe_verification_positive.json")["example message"]!;
+        Assert.True(SiweMessage.TryParseTimestamp((string)v["issuedAt"]!, out var issued));
+        var result = new SiweVerifier(new FixedTime(issued.AddSeconds(secondsAfterIssue))).Verify(SiweParserTests.FromObject(v).ToString(),
+            (string)v["signature"]!, new SiweExpectations(IssuedAtLead: TimeSpan.FromSeconds(60)));
+        Assert.Equal(expected, result.Failure);
+    }
+
     [Fact]
     public void RebuildsTheExactSignedTextFromVerificationFields()
     {

@@ -31,9 +31,15 @@ public sealed class HubClient : IAsyncDisposable
 
     private HubClient(JsonSerializerOptions json) => Json = json;
 
-    public static async Task<HubClient> ConnectAsync(Uri server, string token, JsonSerializerOptions json, CancellationToken ct)
+    /// <param name="forwardedFor">An X-Forwarded-For header, as Web.Frontend's proxy sends one.</param>
+    public static async Task<HubClient> ConnectAsync(Uri server, string token, JsonSerializerOptions json, CancellationToken ct, string? forwardedFor = null)
     {
         var client = new HubClient(json);
+        if (forwardedFor is not null)
+        {
+            client._socket.Options.SetRequestHeader("X-Forwarded-For", forwardedFor);
+        }
+
         var ws = new UriBuilder(server) { Scheme = server.Scheme == "https" ? "wss" : "ws", Path = "/hubs/sync", Query = "access_token=" + Uri.EscapeDataString(token) };
         await client._socket.ConnectAsync(ws.Uri, ct);
         await client.SendRawAsync("{\"protocol\":\"json\",\"version\":1}", ct);

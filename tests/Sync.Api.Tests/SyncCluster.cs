@@ -76,6 +76,13 @@ public sealed class SyncCluster : IAsyncLifetime
             ["Sync:RateLimits:ready:PerSecond"] = "100000",
             ["Sync:RateLimits:join:Burst"] = "100000",
             ["Sync:RateLimits:join:PerSecond"] = "100000",
+            // Every test comes from 127.0.0.1: the limits per address and room are PasswordLimitTests' to show.
+            ["Sync:SessionsPerAddress:Burst"] = "100000",
+            ["Sync:SessionsPerAddress:PerSecond"] = "100000",
+            ["Sync:PasswordAttemptsPerAddress:Burst"] = "100000",
+            ["Sync:PasswordAttemptsPerAddress:PerSecond"] = "100000",
+            ["Sync:PasswordAttemptsPerRoom:Burst"] = "100000",
+            ["Sync:PasswordAttemptsPerRoom:PerSecond"] = "100000",
             ["Sync:RateLimits:reaction:Burst"] = "5",
             ["Sync:RateLimits:reaction:PerSecond"] = "0.5",
             ["Logging:LogLevel:Default"] = "Warning",
@@ -93,6 +100,8 @@ public sealed class SyncCluster : IAsyncLifetime
         builder.AddApplicationServices();
         var app = builder.Build();
         // As Program.cs does.
+        app.UseForwardedHeaders();
+        app.UseRequestBodyLimits();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -143,9 +152,9 @@ public sealed class SyncCluster : IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync<Room>(SyncJson.Options))!;
     }
 
-    public async Task<SyncClient> ConnectAsync(Guest guest, int instance)
+    public async Task<SyncClient> ConnectAsync(Guest guest, int instance, string? forwardedFor = null)
     {
-        var client = await HubClient.ConnectAsync(Urls[instance], guest.Token, SyncJson.Options, TestContext.Current.CancellationToken)
+        var client = await HubClient.ConnectAsync(Urls[instance], guest.Token, SyncJson.Options, TestContext.Current.CancellationToken, forwardedFor)
             .WaitAsync(Timeout, TestContext.Current.CancellationToken);
         return new SyncClient(guest, client);
     }

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Platform.TestSupport;
 using Web.Frontend.Tests.Infrastructure;
 
 namespace Web.Frontend.Tests;
@@ -20,6 +21,9 @@ namespace Web.Frontend.Tests;
 /// </summary>
 public sealed class ProxyFixture : IAsyncLifetime
 {
+    /// <summary>Below the proxy's 16 KB, so a body between the two reaches the upstream and is refused there.</summary>
+    public const long UpstreamBodyLimit = 8 * 1024;
+
     public WebApplication Upstream { get; private set; } = null!;
     public ProjectProcess Frontend { get; private set; } = null!;
     public ProjectProcess FrontendWithoutBackends { get; private set; } = null!;
@@ -29,8 +33,23 @@ public sealed class ProxyFixture : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        // As Bets.Api and Sync.Api do: a body over the limit is refused, a declared one before it is read.
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = UpstreamBodyLimit);
         builder.Logging.ClearProviders();
         Upstream = builder.Build();
+        Upstream.Use(async (context, next) =>
+        {
+            if (context.Request.ContentLength > UpstreamBodyLimit)
+            {
+                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                context.Response.Headers.Connection = "close";
+                context.Response.Headers["X-Upstream"] = "yes";
+                await context.Response.WriteAsJsonAsync(new { status = 413, title = "Request body too large" }, context.RequestAborted);
+                return;
+            }
+
+            await next(context);
+        });
         Upstream.UseWebSockets();
         // Echoes what arrived, so the tests see exactly what the proxy forwarded.
         Upstream.Map("/{**path}", async (HttpContext context) =>
@@ -136,6 +155,53 @@ public sealed class ProxyTests(ProxyFixture fixture) : IClassFixture<ProxyFixtur
         var ct = TestContext.Current.CancellationToken;
         using var response = await _http.GetAsync(new Uri(fixture.Frontend.Url, "/api/bets/grid?status=422"), ct).WaitAsync(Timeout, ct);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnUpstreams413ReachesTheBrowserUnchanged()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var response = await _http.PostAsync(new Uri(fixture.Frontend.Url, "/api/sync/sessions"),
+            new StringContent($$"""{"displayName":"{{new string('a', 12 * 1024)}}"}""", Encoding.UTF8, "application/json"), ct).WaitAsync(Timeout, ct);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("yes", response.Headers.GetValues("X-Upstream").Single());
+        Assert.Contains("Request body too large", await response.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AHugeDeclaredBodyIsRefusedAtTheProxyBeforeAnyOfItIsSent()
+    {
+        var answer = await OversizedUpload.DeclaredAsync(fixture.Frontend.Url, "/api/sync/sessions", 25L * 1024 * 1024, null,
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(413, answer.Status);
+        Assert.Equal(0, answer.BodyBytesSent);
+        Assert.Equal("close", answer.Header("Connection"));
+        Assert.Contains("16 KB", answer.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AHugeChunkedBodyIsCutOffAtTheProxysLimitNotBuffered()
+    {
+        // Were the proxy to buffer the body, or to stream all of it on, all 25 MB would be sent before any answer came.
+        var answer = await OversizedUpload.ChunkedAsync(fixture.Frontend.Url, "/api/bets/auth/verify", 25L * 1024 * 1024, null,
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(413, answer.Status);
+        Assert.False(answer.BodyFinished, $"the whole body ({answer.BodyBytesSent} bytes) was sent before the answer");
+        Assert.Contains("Request body too large", answer.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheHubRouteTakesLongPollingBodiesUpTo512Kilobytes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var body = new string('m', 300 * 1024);
+        using var response = await _http.PostAsync(new Uri(fixture.Frontend.Url, "/hubs/sync?id=abc"), new StringContent(body), ct).WaitAsync(Timeout, ct);
+        // The stand-in upstream refuses anything over 8 KB: reaching it is what this asserts.
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("yes", response.Headers.GetValues("X-Upstream").Single());
     }
 
     [Fact]
