@@ -66,6 +66,9 @@ public static class Extensions
                 .AddRuntimeInstrumentation()
                 .AddMeter(builder.Environment.ApplicationName))
             .WithTracing(tracing => tracing
+                // Parent-based whatever OTEL_TRACES_SAMPLER says (the AppHost sets always_on): an untraced parent (health
+                // probes, UntracedWork) must take its Redis and SQL spans with it, or each becomes a root trace.
+                .SetSampler(new ParentBasedSampler(new AlwaysOnSampler()))
                 .AddSource(builder.Environment.ApplicationName, "Microsoft.AspNetCore.SignalR.Server")
                 .AddAspNetCoreInstrumentation(o =>
                 {

@@ -60,6 +60,13 @@ public static class Extensions
         // The backplane shares the service's multiplexer (Sentinel-aware, traced, health-checked) instead of opening its own.
         builder.Services.AddOptions<RedisOptions>().Configure<IServiceProvider>((o, services) =>
             o.ConnectionFactory = _ => Task.FromResult(services.GetRequiredService<IConnectionMultiplexer>()));
+        // The backplane subscribes to its channels from its constructor, in whatever context first resolves it (often
+        // none: a hosted service at start-up), which made each SUBSCRIBE a root trace of its own.
+        builder.Services.AddSingleton<HubLifetimeManager<SyncHub>>(services =>
+        {
+            using var untraced = UntracedWork.Start("signalr-backplane-subscribe");
+            return ActivatorUtilities.CreateInstance<RedisHubLifetimeManager<SyncHub>>(services);
+        });
         builder.Services.AddOpenApi();
         return builder;
     }

@@ -87,10 +87,13 @@ public sealed class TelemetryTests
         Assert.Equal(2, stopped.Count(a => !a.Recorded));
     }
 
-    [Fact]
-    public async Task SpansOfUntracedWorkAreNotRecordedWhileOtherSpansAre()
+    [Theory]
+    [InlineData(null)]
+    // What the AppHost sets for every project in development.
+    [InlineData("always_on")]
+    public async Task SpansOfUntracedWorkAreNotRecordedWhileOtherSpansAre(string? sampler)
     {
-        await using var host = await TestHost.StartAsync();
+        await using var host = await TestHost.StartAsync(settings: new Dictionary<string, string?> { ["OTEL_TRACES_SAMPLER"] = sampler });
         using var source = new ActivitySource("ServiceDefaults.Tests");
         using (UntracedWork.Start("sweep"))
         {

@@ -1,4 +1,5 @@
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Web.Frontend.Tests.Infrastructure;
 
@@ -19,14 +20,31 @@ public sealed class EndToEnd : IAsyncLifetime
 
     public Browser Browser { get; private set; } = null!;
 
+    /// <summary>Every span the services exported since the system started.</summary>
+    public OtlpReceiver Telemetry { get; private set; } = null!;
+
+    /// <summary>When every resource was healthy.</summary>
+    public DateTime StartedAt { get; private set; }
+
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
         var browser = Browser.LaunchAsync();
+        Telemetry = await OtlpReceiver.StartAsync(ct);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(ct);
         builder.WithPlatformTestDefaults();
+        // The services export to this test instead of a dashboard.
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.CreateResourceBuilder(project)
+                .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", Telemetry.Url.ToString().TrimEnd('/'))
+                .WithEnvironment("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+                .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", "500");
+        }
+
         App = await builder.BuildAsync(ct);
         await App.StartAndWaitForHealthyAsync(TimeSpan.FromMinutes(3), ct);
+        StartedAt = DateTime.UtcNow;
         FrontendUrl = App.GetEndpoint("web", "http");
         Browser = await browser.WaitAsync(TimeSpan.FromSeconds(60), ct);
     }
@@ -35,6 +53,7 @@ public sealed class EndToEnd : IAsyncLifetime
     {
         if (Browser is not null) await Browser.DisposeAsync();
         if (App is not null) await App.DisposeAsync();
+        if (Telemetry is not null) await Telemetry.DisposeAsync();
     }
 
     /// <summary>Keeps a screenshot as a test artifact (artifacts/Web.Frontend.Tests/screenshots).</summary>
