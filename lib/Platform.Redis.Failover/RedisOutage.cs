@@ -50,6 +50,9 @@ public sealed partial class RedisOutage(
     private long _since;
     private long _refused;
 
+    /// <summary>How long a refused client should wait before it tries again.</summary>
+    public TimeSpan RetryAfter => _options.RetryAfter;
+
     /// <summary>Whether requests that need Redis are refused right now.</summary>
     public bool IsOpen => Volatile.Read(ref _open) == 1;
 
@@ -72,10 +75,13 @@ public sealed partial class RedisOutage(
         LogOutageStarted(logger, reason);
     }
 
+    /// <summary>Counts a request refused because Redis is out, for the end-of-outage log (<see cref="RefuseAsync"/> does it for HTTP).</summary>
+    public void Refused() => Interlocked.Increment(ref _refused);
+
     /// <summary>Answers a request that needs Redis while it is out: 503, Retry-After, a problem detail; counted for the end-of-outage log.</summary>
     public async ValueTask<bool> RefuseAsync(HttpContext context, Exception? exception = null)
     {
-        Interlocked.Increment(ref _refused);
+        Refused();
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(_options.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var problem = new ProblemDetails
