@@ -16,8 +16,11 @@ public readonly record struct Backfill(IReadOnlyList<PriceMessage> Ticks, long? 
 public sealed partial class TickBacklog(IOptions<PublishingOptions> options, IWriterLease lease, PricesMetrics metrics, ILogger<TickBacklog> logger)
 {
     private readonly int _capacity = options.Value.BacklogCapacity;
-    private readonly Queue<PriceMessage> _ticks = new();
+    // A ring, oldest at _start: the usual write looks only at its newest few entries, from the end.
+    private readonly PriceMessage[] _ring = new PriceMessage[options.Value.BacklogCapacity];
     private readonly Lock _lock = new();
+    private int _start;
+    private int _count;
     private long _writtenSeq;
     private long? _writtenTimestamp;
     private bool _sendAll = true;
@@ -28,12 +31,15 @@ public sealed partial class TickBacklog(IOptions<PublishingOptions> options, IWr
     {
         lock (_lock)
         {
-            if (_ticks.Count >= _capacity)
+            if (_count == _capacity)
             {
-                Drop(_ticks.Dequeue());
+                Drop(_ring[_start]);
+                _start = (_start + 1) % _capacity;
+                _count--;
             }
 
-            _ticks.Enqueue(message);
+            _ring[(_start + _count) % _capacity] = message;
+            _count++;
         }
     }
 
@@ -42,15 +48,48 @@ public sealed partial class TickBacklog(IOptions<PublishingOptions> options, IWr
     {
         lock (_lock)
         {
-            var older = _ticks.TakeWhile(t => t.Seq < seq);
             if (_lostAfter is { } floor)
             {
-                return new Backfill(older.Where(t => t.Timestamp > floor).ToList(), floor);
+                return new Backfill(Select(t => t.Seq < seq && t.Timestamp > floor), floor);
             }
 
             // After a failed write nothing is known: written or not, whatever the history lacks goes in.
-            return new Backfill((_sendAll ? older : older.Where(t => t.Seq > _writtenSeq)).ToList(), null);
+            if (_sendAll)
+            {
+                return new Backfill(Select(t => t.Seq < seq), null);
+            }
+
+            // Usually nothing: the previous write took everything before it.
+            var first = _count;
+            while (first > 0 && At(first - 1).Seq > _writtenSeq)
+            {
+                first--;
+            }
+
+            var unwritten = new List<PriceMessage>(_count - first);
+            for (var i = first; i < _count && At(i).Seq < seq; i++)
+            {
+                unwritten.Add(At(i));
+            }
+
+            return new Backfill(unwritten, null);
         }
+    }
+
+    private PriceMessage At(int index) => _ring[(_start + index) % _capacity];
+
+    private List<PriceMessage> Select(Func<PriceMessage, bool> keep)
+    {
+        var selected = new List<PriceMessage>();
+        for (var i = 0; i < _count; i++)
+        {
+            if (keep(At(i)))
+            {
+                selected.Add(At(i));
+            }
+        }
+
+        return selected;
     }
 
     /// <summary>A write failed or was refused: the next one sends everything kept.</summary>
