@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics;
 using Platform.Redis.Failover;
 using System.Text.Json.Serialization;
-using StackExchange.Redis;
 
 namespace Bets.Api;
 
@@ -50,7 +49,8 @@ public static class Extensions
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
-        services.AddExceptionHandler<RedisUnavailableHandler>();
+        // Redis down or failing over: 503 with Retry-After at once, never a 500 and never a wait; nothing is written to SQLite.
+        services.AddRedisOutageBreaker(o => o.ProblemType = Bets.Problems.Unavailable);
         // Strict input everywhere: a stake sent as "500" or a field we do not know is refused, not guessed at; a request
         // that cannot be bound throws in every environment so BadRequestHandler answers it with a problem detail.
         services.ConfigureHttpJsonOptions(o =>
@@ -97,28 +97,5 @@ internal sealed class SqliteHealthCheck(BetsDatabase db) : Microsoft.Extensions.
         {
             return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy($"SQLite {db.DataSource}: {e.Message}", e);
         }
-    }
-}
-
-/// <summary>Redis down or failing over: 503 with Retry-After, never a 500; nothing was written to SQLite.</summary>
-internal sealed class RedisUnavailableHandler(IProblemDetailsService problems) : IExceptionHandler
-{
-    /// <summary>Unreachable, too slow, or a server that is not (or not yet) a writable master: a failover is under way
-    /// and the command was not executed.</summary>
-    public static bool IsOutage(Exception e) => e is RedisConnectionException or RedisTimeoutException
-        || (e is RedisServerException && (e.Message.StartsWith("READONLY", StringComparison.Ordinal)
-            || e.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal) || e.Message.StartsWith("LOADING", StringComparison.Ordinal)));
-
-    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
-    {
-        if (!IsOutage(exception)) return false;
-        context.Response.StatusCode = 503;
-        context.Response.Headers.RetryAfter = "1";
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            Exception = exception,
-            ProblemDetails = { Status = 503, Title = "Temporarily unavailable", Type = Bets.Problems.Unavailable, Detail = "Redis is unavailable; retry shortly." },
-        }).ConfigureAwait(false);
     }
 }

@@ -4,6 +4,7 @@ using Bets.Api.Bets;
 using Bets.Api.Grid;
 using Bets.Api.Prices;
 using Bets.Api.Wallets;
+using Platform.Redis.Failover;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -13,6 +14,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.UseRequestBodyLimits();
+app.UseRedisOutageGate();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();

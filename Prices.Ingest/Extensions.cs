@@ -42,6 +42,7 @@ public static class PricesIngestExtensions
         services.AddSingleton<WriterLease>();
         services.AddSingleton<IWriterLease>(sp => sp.GetRequiredService<WriterLease>());
         services.AddHostedService(sp => sp.GetRequiredService<WriterLease>());
+        services.AddSingleton<TickBacklog>();
         services.AddSingleton<IPricePublisher, RedisPricePublisher>();
         services.AddSingleton<PriceAggregator>();
         services.AddSingleton<PriceFeedState>();

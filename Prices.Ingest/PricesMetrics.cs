@@ -15,6 +15,8 @@ public sealed class PricesMetrics
     private readonly Counter<long> _reconnects;
     private readonly Counter<long> _published;
     private readonly Counter<long> _publishFailures;
+    private readonly Counter<long> _backfilled;
+    private readonly Counter<long> _backlogDropped;
     private readonly Histogram<double> _aggregation;
     private readonly Histogram<double> _publish;
     private readonly Histogram<double> _historyGap;
@@ -30,9 +32,11 @@ public sealed class PricesMetrics
         _reconnects = meter.CreateCounter<long>("prices.reconnects", "{reconnect}", "Exchange connections lost and reopened.");
         _published = meter.CreateCounter<long>("prices.published", "{message}", "Aggregated prices written to Redis.");
         _publishFailures = meter.CreateCounter<long>("prices.publish.failures", "{message}", "Aggregated prices that could not be written.");
+        _backfilled = meter.CreateCounter<long>("prices.backfilled", "{message}", "Prices written to the history late, with their own timestamps, after an outage or a hand-over.");
+        _backlogDropped = meter.CreateCounter<long>("prices.backlog.dropped", "{message}", "Unwritten prices dropped from the full backlog while Redis took none: history lost.");
         _aggregation = meter.CreateHistogram<double>("prices.aggregation.duration", "ms", "From a tick's arrival to its aggregated price.");
         _publish = meter.CreateHistogram<double>("prices.publish.duration", "ms", "The Redis round trip that writes and publishes one price.");
-        _historyGap = meter.CreateHistogram<double>("prices.history.gap", "ms", "Time without a write to the price history after publishing failed and resumed.");
+        _historyGap = meter.CreateHistogram<double>("prices.history.gap", "ms", "A hole left in the price history (after back-fill) when writing resumed.");
     }
 
     public void Tick(string source) => _ticks.Add(1, new KeyValuePair<string, object?>("source", source));
@@ -51,6 +55,10 @@ public sealed class PricesMetrics
     public void Published(string status) => _published.Add(1, new KeyValuePair<string, object?>("status", status));
 
     public void PublishFailed() => _publishFailures.Add(1);
+
+    public void Backfilled(int count) => _backfilled.Add(count);
+
+    public void BacklogDropped() => _backlogDropped.Add(1);
 
     public void AggregationDuration(TimeSpan elapsed) => _aggregation.Record(elapsed.TotalMilliseconds);
 

@@ -24,6 +24,13 @@ public static class Extensions
         builder.AddRedisClient("redis", configureOptions: o => o.ChannelPrefix = RedisChannel.Literal("sync-api:"));
         builder.Services.AddRedisFailoverFollowing();
         builder.AddRequestBodyLimits();
+        // Redis out of reach: 503 (or the hub's "unavailable") at once, in the words the API already uses for it.
+        builder.Services.AddRedisOutageBreaker(o =>
+        {
+            o.ProblemType = "https://tools.ietf.org/html/rfc9110#section-15.6.4";
+            o.ProblemTitle = ErrorCodes.Unavailable;
+            o.Extensions["code"] = ErrorCodes.Unavailable;
+        });
         builder.AddNpgsqlDataSource("syncdb");
 
         builder.Services.AddOptions<SyncOptions>().BindConfiguration(SyncOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -1,3 +1,4 @@
+using Platform.Redis.Failover;
 using Sync.Api;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,6 +10,7 @@ var app = builder.Build();
 
 app.UseForwardedHeaders();
 app.UseRequestBodyLimits();
+app.UseRedisOutageGate();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();

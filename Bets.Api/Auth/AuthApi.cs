@@ -2,6 +2,7 @@ using Bets.Api.Bets;
 using Bets.Api.Wallets;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Platform.Redis.Failover;
 
 namespace Bets.Api.Auth;
 
@@ -13,7 +14,7 @@ public static class AuthApi
 {
     public static WebApplication MapAuthApi(this WebApplication app)
     {
-        var group = app.MapGroup("/auth").WithTags("Auth");
+        var group = app.MapGroup("/auth").WithTags("Auth").RequireRedis();
         group.MapGet("/nonce", IssueNonce).WithSummary("A single-use nonce to put in the EIP-4361 message.");
         group.MapPost("/verify", Verify).WithSummary("Verifies a signed EIP-4361 message and starts a 24 h session.");
         group.MapPost("/logout", Logout).RequireAuthorization().WithSummary("Ends the session.");

@@ -9,6 +9,7 @@ using Bets.Api.Prices;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Platform.Redis.Failover;
 
 namespace Bets.Api.Bets;
 
@@ -27,7 +28,7 @@ public static class BetsApi
 {
     public static WebApplication MapBetsApi(this WebApplication app)
     {
-        var group = app.MapGroup("/bets").WithTags("Bets").RequireAuthorization();
+        var group = app.MapGroup("/bets").WithTags("Bets").RequireAuthorization().RequireRedis();
         group.MapPost("/", Place)
             .RequireRateLimiting(BetRateLimits.Policy)
             .WithSummary("Places a bet on one grid cell. Requires an Idempotency-Key header (IETF draft semantics).")

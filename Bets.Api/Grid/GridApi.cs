@@ -1,3 +1,5 @@
+using Platform.Redis.Failover;
+
 namespace Bets.Api.Grid;
 
 public static class GridApi
@@ -9,6 +11,7 @@ public static class GridApi
                     ? Results.Text(json, "application/json")
                     : Results.Problem(statusCode: 503, title: "No price yet", detail: "The grid needs a price on price:btc:usd.",
                         type: Bets.Problems.StalePrice))
+            .RequireRedis()
             .WithTags("Grid")
             .WithSummary("Price bands x time windows with multiplier (1 - house edge) / P(touch) for each cell.")
             .Produces<GridSnapshot>()

@@ -146,4 +146,10 @@ public sealed class RedisPriceHistory(IConnectionMultiplexer redis) : Resolution
         ticks.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
         return ticks;
     }
+
+    public async Task<long?> NewestAsync(CancellationToken ct = default)
+    {
+        var newest = await redis.GetDatabase().SortedSetRangeByRankWithScoresAsync(PriceFeed.HistoryKey, -1, -1).ConfigureAwait(false);
+        return newest.Length == 0 ? null : (long)newest[0].Score;
+    }
 }

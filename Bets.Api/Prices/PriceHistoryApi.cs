@@ -1,5 +1,6 @@
 using Bets.Api.Resolution;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.Redis.Failover;
 
 namespace Bets.Api.Prices;
 
@@ -14,6 +15,7 @@ public static class PriceHistoryApi
     public static WebApplication MapPriceHistoryApi(this WebApplication app)
     {
         app.MapGet("/prices/history", GetAsync)
+            .RequireRedis()
             .WithTags("Prices")
             .WithSummary($"Prices of the last `minutes` (1–{MaxMinutes}, default 15) from prices:btc:usd:ts, the last of each second, oldest first.");
         return app;

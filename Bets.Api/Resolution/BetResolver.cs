@@ -16,6 +16,15 @@ public sealed record Evidence(
 /// <summary>Decides won/lost/void for a band and window from the price history.</summary>
 public static class Outcome
 {
+    /// <summary>
+    /// Whether a window can be decided: the history has a tick at or after its end, or the wait is over. Prices.Ingest
+    /// back-fills an outage in the same atomic write as its next live price, so once the history reaches past the end,
+    /// every tick of the window that will ever be there is there: a gap seen then is real, and one filled later is no
+    /// gap. Deciding sooner could void (or lose) a bet on a hole that is about to be filled.
+    /// </summary>
+    /// <param name="newest">The newest timestamp in the whole history; null when it is empty.</param>
+    public static bool Ready(long end, long? newest, long now, long historyWaitMs) => newest >= end || now >= end + historyWaitMs;
+
     /// <param name="ticks">Ticks from (start - tolerance) to end, ascending.</param>
     public static Evidence Decide(decimal low, decimal high, long start, long end, IReadOnlyList<PriceTick> ticks, long gapToleranceMs)
     {
@@ -68,8 +77,11 @@ public sealed class BetResolver(BetsDatabase db, IPriceHistory history, TimeProv
 
     private sealed record DueBet(string Id, string Wallet, string Cell, string PriceLow, string PriceHigh, long WindowStart, long WindowEnd, long Stake, long PotentialPayout);
 
-    /// <summary>Resolves up to <paramref name="batch"/> due bets; returns how many this call settled.</summary>
-    public async Task<int> ResolveDueAsync(int settleDelayMs, long gapToleranceMs, int batch = 500, CancellationToken ct = default)
+    /// <summary>
+    /// Resolves up to <paramref name="batch"/> due bets whose window is <see cref="Outcome.Ready"/>; returns how many this
+    /// call settled. The others stay open for a later pass.
+    /// </summary>
+    public async Task<int> ResolveDueAsync(int settleDelayMs, long gapToleranceMs, long historyWaitMs, int batch = 500, CancellationToken ct = default)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         List<DueBet> due;
@@ -84,9 +96,11 @@ public sealed class BetResolver(BetsDatabase db, IPriceHistory history, TimeProv
         }
         if (due.Count == 0) return 0;
 
+        var newest = await history.NewestAsync(ct).ConfigureAwait(false);
         var settled = 0;
         foreach (var window in due.GroupBy(b => (b.WindowStart, b.WindowEnd)))
         {
+            if (!Outcome.Ready(window.Key.WindowEnd, newest, now, historyWaitMs)) continue;
             var ticks = await history.RangeAsync(window.Key.WindowStart - gapToleranceMs, window.Key.WindowEnd, ct).ConfigureAwait(false);
             var decisions = window.Select(b => (Bet: b, Evidence: Outcome.Decide(Dec(b.PriceLow), Dec(b.PriceHigh), b.WindowStart, b.WindowEnd, ticks, gapToleranceMs))).ToList();
             settled += await db.WriteAsync(async (c, tx) =>
@@ -126,4 +140,7 @@ public interface IPriceHistory
 {
     /// <summary>Ticks with timestamps in [fromMs, toMs], ascending.</summary>
     Task<IReadOnlyList<PriceTick>> RangeAsync(long fromMs, long toMs, CancellationToken ct = default);
+
+    /// <summary>The newest tick's timestamp; null when the history is empty.</summary>
+    Task<long?> NewestAsync(CancellationToken ct = default);
 }

@@ -19,7 +19,7 @@ public sealed partial class ResolutionWorker(BetResolver resolver, IOptions<Bett
                 int settled;
                 do
                 {
-                    settled = await resolver.ResolveDueAsync(o.SettleDelaySeconds * 1000, o.GapToleranceSeconds * 1000L, ct: stoppingToken).ConfigureAwait(false);
+                    settled = await resolver.ResolveDueAsync(o.SettleDelaySeconds * 1000, o.GapToleranceSeconds * 1000L, o.HistoryWaitSeconds * 1000L, ct: stoppingToken).ConfigureAwait(false);
                     if (settled > 0) LogSettled(logger, settled);
                 } while (settled > 0 && !stoppingToken.IsCancellationRequested);
             }

@@ -3,6 +3,7 @@ using Bets.Api.Auth;
 using Bets.Api.Grid;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Platform.Redis.Failover;
 
 namespace Bets.Api.Wallets;
 
@@ -14,8 +15,8 @@ public static class WalletsApi
 {
     public static WebApplication MapWalletsApi(this WebApplication app)
     {
-        app.MapGet("/balance", Balance).RequireAuthorization().WithTags("Wallet").WithSummary("The signed-in wallet's balance and limits.");
-        var group = app.MapGroup("/wallet").WithTags("Wallet").RequireAuthorization();
+        app.MapGet("/balance", Balance).RequireAuthorization().RequireRedis().WithTags("Wallet").WithSummary("The signed-in wallet's balance and limits.");
+        var group = app.MapGroup("/wallet").WithTags("Wallet").RequireAuthorization().RequireRedis();
         group.MapGet("/ledger", Ledger).WithSummary("The wallet's ledger entries, newest first (append-only).");
         group.MapPut("/daily-limit", SetDailyLimit).WithSummary("Sets (or with null removes) the wallet's own daily stake limit.");
         group.MapPost("/self-exclusion", SelfExclude).WithSummary("Excludes the wallet from betting for a number of days; it cannot be shortened.");

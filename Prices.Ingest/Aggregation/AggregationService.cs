@@ -13,6 +13,7 @@ public sealed partial class AggregationService(
     IEnumerable<IPriceSource> sources,
     PriceAggregator aggregator,
     IPricePublisher publisher,
+    TickBacklog backlog,
     IWriterLease lease,
     IOptions<AggregationOptions> options,
     PriceFeedState state,
@@ -39,6 +40,7 @@ public sealed partial class AggregationService(
     private long _lastEmitMs = long.MinValue / 2;
     private bool _pending;
     private long _seq;
+    private Task _publishing = Task.CompletedTask;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -52,6 +54,7 @@ public sealed partial class AggregationService(
         {
         }
 
+        running.Add(_publishing);
         await Task.WhenAll(running).ConfigureAwait(false);
     }
 
@@ -123,7 +126,7 @@ public sealed partial class AggregationService(
 
             if (ShouldEmit(result, now))
             {
-                await EmitAsync(result, now, trigger, stoppingToken).ConfigureAwait(false);
+                Emit(result, now, trigger, stoppingToken);
             }
         }
     }
@@ -142,7 +145,7 @@ public sealed partial class AggregationService(
         return false;
     }
 
-    private async Task EmitAsync(AggregatedPrice result, long now, long trigger, CancellationToken stoppingToken)
+    private void Emit(AggregatedPrice result, long now, long trigger, CancellationToken stoppingToken)
     {
         // With no usable source at all, repeat the last price marked stale so consumers see the feed is down.
         var price = result.Price ?? _lastPrice;
@@ -163,25 +166,41 @@ public sealed partial class AggregationService(
         }
 
         var message = new PriceMessage(Symbol, price.Value, now, result.Status, quotes, lease.Owner, ++_seq) { TriggerTimestamp = trigger };
-        if (!lease.IsHeld)
+        // Kept by every instance until it is known to be in the history: a standby's prices fill the hole if it takes over.
+        backlog.Add(message);
+        // A write still in flight (Redis slow, failing over, timing out) must not hold up the aggregation, or no prices
+        // would be made for the outage: this one waits in the backlog and goes into the history with the next write.
+        if (!lease.IsHeld || !_publishing.IsCompleted)
         {
             return;
         }
 
+        _publishing = PublishAsync(message, result.Status, stoppingToken);
+    }
+
+    private async Task PublishAsync(PriceMessage message, string status, CancellationToken stoppingToken)
+    {
         var started = time.GetTimestamp();
         PublishResult outcome;
-        // Prices are published every second whether or not anyone uses the system: not traced (see UntracedWork).
-        using (UntracedWork.Start("price-publish"))
+        try
         {
-            outcome = await publisher.PublishAsync(message, stoppingToken).ConfigureAwait(false);
+            // Prices are published every second whether or not anyone uses the system: not traced (see UntracedWork).
+            using (UntracedWork.Start("price-publish"))
+            {
+                outcome = await publisher.PublishAsync(message, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
         }
 
         switch (outcome.Outcome)
         {
             case PublishOutcome.Published:
                 metrics.PublishDuration(time.GetElapsedTime(started));
-                metrics.Published(result.Status);
-                ReportGap(now, outcome.PreviousTimestamp);
+                metrics.Published(status);
+                ReportGap(outcome.GapMs);
                 break;
             case PublishOutcome.NotLeaseholder:
                 lease.MarkLost();
@@ -194,12 +213,12 @@ public sealed partial class AggregationService(
     }
 
     /// <summary>
-    /// Any stretch of the history without an entry longer than two cadences (a failover, a lease handover, an outage) is
-    /// reported, measured against the newest entry whoever wrote it.
+    /// Any stretch of the history without an entry longer than two cadences that back-fill could not close (prices
+    /// dropped from a full backlog, an instance that made none) is reported, measured against the newest entry whoever wrote it.
     /// </summary>
-    private void ReportGap(long now, long? previous)
+    private void ReportGap(long? gapMs)
     {
-        var gap = now - previous.GetValueOrDefault(now);
+        var gap = gapMs.GetValueOrDefault();
         if (gap > 2 * (long)_options.EmitInterval.TotalMilliseconds)
         {
             metrics.HistoryGap(TimeSpan.FromMilliseconds(gap));

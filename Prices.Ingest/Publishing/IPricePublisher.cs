@@ -10,10 +10,15 @@ public enum PublishOutcome
     Failed,
 }
 
-/// <param name="PreviousTimestamp">The score of the newest history entry before this write (any writer's), when there was one.</param>
-public readonly record struct PublishResult(PublishOutcome Outcome, long? PreviousTimestamp = null);
+/// <param name="GapMs">The longest hole this write left in the history, from the newest entry before it (any writer's)
+/// through the back-filled prices to this one; null when the history was empty.</param>
+/// <param name="Backfilled">Older prices this write added to the history with their own timestamps.</param>
+public readonly record struct PublishResult(PublishOutcome Outcome, long? GapMs = null, int Backfilled = 0);
 
-/// <summary>Writes one aggregated price: latest value, history entry and pub/sub message, in one round trip.</summary>
+/// <summary>
+/// Writes one aggregated price: latest value, history entry and pub/sub message, in one round trip, together with the
+/// kept prices the history lacks (history only: they are not published as live).
+/// </summary>
 public interface IPricePublisher
 {
     Task<PublishResult> PublishAsync(PriceMessage message, CancellationToken cancellationToken);
@@ -25,6 +30,9 @@ public interface IWriterLease
     string Owner { get; }
 
     bool IsHeld { get; }
+
+    /// <summary>The last attempt to take the lease found another instance holding it.</summary>
+    bool HeldElsewhere { get; }
 
     /// <summary>Called when a write found another owner (or no lease) in Redis: stop publishing until reacquired.</summary>
     void MarkLost();

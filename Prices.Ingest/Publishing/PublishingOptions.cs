@@ -15,6 +15,13 @@ public sealed class PublishingOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan TrimInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The most emitted prices kept until they are known to be in the history (for back-fill after an outage or a
+    /// take-over): 2,400 is ten minutes at the default change throttle of four a second.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int BacklogCapacity { get; set; } = 2_400;
+
     /// <summary>This instance's name in the lease and in every message's <c>writer</c>; generated when empty.</summary>
     public string? InstanceId { get; set; }
 

@@ -30,6 +30,7 @@ public sealed partial class WriterLease : BackgroundService, IWriterLease
     private readonly ILogger<WriterLease> _logger;
     private long _heldUntil;
     private bool _held;
+    private bool _heldElsewhere;
 
     public WriterLease(IConnectionMultiplexer redis, IOptions<PublishingOptions> options, TimeProvider time, ILogger<WriterLease> logger)
     {
@@ -45,6 +46,8 @@ public sealed partial class WriterLease : BackgroundService, IWriterLease
     public string Owner { get; }
 
     public bool IsHeld => Volatile.Read(ref _held) && _time.GetTimestamp() < Volatile.Read(ref _heldUntil);
+
+    public bool HeldElsewhere => Volatile.Read(ref _heldElsewhere);
 
     public void MarkLost()
     {
@@ -91,6 +94,7 @@ public sealed partial class WriterLease : BackgroundService, IWriterLease
                 ours = await db.StringSetAsync(PriceKeys.WriterLease, Owner, _options.LeaseDuration, When.NotExists).ConfigureAwait(false);
             }
 
+            Volatile.Write(ref _heldElsewhere, !ours);
             if (ours)
             {
                 // Measured from when the command was sent, so our view of the lease always ends before Redis's does.

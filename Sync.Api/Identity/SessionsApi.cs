@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.Redis.Failover;
 
 namespace Sync.Api.Identity;
 
@@ -6,7 +7,7 @@ public static class SessionsApi
 {
     public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/sessions").WithTags("Sessions").AddEndpointFilter<Rooms.SyncProblemFilter>();
+        var api = app.MapGroup("/api/sessions").WithTags("Sessions").RequireRedis().AddEndpointFilter<Rooms.SyncProblemFilter>();
         api.MapPost("/", CreateAsync).AllowAnonymous().RequireRateLimiting(SessionRateLimits.Policy);
         api.MapGet("/me", (HttpContext http) => TypedResults.Ok(new { userId = http.User.UserId(), displayName = http.User.DisplayName() }))
             .RequireAuthorization();

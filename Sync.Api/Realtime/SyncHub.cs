@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Platform.Redis.Failover;
 using StackExchange.Redis;
 using Sync.Api.Identity;
 using Sync.Api.Playback;
@@ -23,6 +24,7 @@ public sealed partial class SyncHub(
     RoomRateLimits limiter,
     LocalConnections local,
     IOptions<SyncOptions> options,
+    RedisOutage outage,
     TimeProvider time,
     ILogger<SyncHub> logger) : Hub<ISyncClient>
 {
@@ -141,6 +143,13 @@ public sealed partial class SyncHub(
 
     private async Task<HubResult<T>> Run<T>(Func<Task<T>> body)
     {
+        // Every command touches Redis (rate limits, timeline, presence): while it is out, refuse at once, not after a timeout.
+        if (outage.IsOpen)
+        {
+            outage.Refused();
+            return HubResult<T>.Fail(Unavailable((long)outage.RetryAfter.TotalMilliseconds));
+        }
+
         try
         {
             return HubResult<T>.Success(await body());
@@ -149,12 +158,22 @@ public sealed partial class SyncHub(
         {
             return HubResult<T>.Fail(ex);
         }
+        catch (Exception ex) when (RedisOutage.IsOutage(ex))
+        {
+            // Logged once for the whole outage by RedisOutage, not per command.
+            outage.Trip(ex.GetType().Name + ": " + ex.Message);
+            outage.Refused();
+            return HubResult<T>.Fail(Unavailable((long)outage.RetryAfter.TotalMilliseconds));
+        }
         catch (Exception ex) when (IsInfrastructure(ex))
         {
             LogUnavailable(logger, ex.GetType().Name, ex.Message);
-            return HubResult<T>.Fail(new SyncException(ErrorCodes.Unavailable, "A backing store is unavailable; try again shortly."));
+            return HubResult<T>.Fail(Unavailable());
         }
     }
+
+    private static SyncException Unavailable(long? retryAfterMs = null) =>
+        new(ErrorCodes.Unavailable, "A backing store is unavailable; try again shortly.", retryAfterMs: retryAfterMs);
 
     internal static bool IsInfrastructure(Exception ex) =>
         ex is RedisException or NpgsqlException or TimeoutException;

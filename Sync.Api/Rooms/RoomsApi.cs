@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.Redis.Failover;
 using Sync.Api.Identity;
 using Sync.Api.Playback;
 using Sync.Api.Realtime;
@@ -12,7 +13,7 @@ public static class RoomsApi
 {
     public static IEndpointRouteBuilder MapRoomsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/rooms").WithTags("Rooms").RequireAuthorization().AddEndpointFilter<SyncProblemFilter>();
+        var api = app.MapGroup("/api/rooms").WithTags("Rooms").RequireAuthorization().RequireRedis().AddEndpointFilter<SyncProblemFilter>();
         api.MapPost("/", CreateAsync);
         api.MapGet("/{roomId}", GetAsync).AllowAnonymous();
         api.MapPost("/{roomId}/join", JoinAsync).RequireRateLimiting("join");
@@ -179,9 +180,10 @@ internal sealed class SyncProblemFilter : IEndpointFilter
 
             return TypedResults.Problem(ex.Message, statusCode: ex.HttpStatus, title: ex.Code, extensions: extensions);
         }
-        catch (Exception ex) when (SyncHub.IsInfrastructure(ex))
+        catch (Exception ex) when (SyncHub.IsInfrastructure(ex) && !RedisOutage.IsOutage(ex))
         {
-            // Redis or PostgreSQL unreachable or failing over: retry shortly, as the hub's "unavailable" says.
+            // PostgreSQL unreachable or failing over: retry shortly, as the hub's "unavailable" says. A Redis outage goes on
+            // to RedisOutage's exception handler, which answers the same and opens the breaker for the requests after it.
             context.HttpContext.Response.Headers.RetryAfter = "1";
             return TypedResults.Problem("A backing store is unavailable; try again shortly.", statusCode: StatusCodes.Status503ServiceUnavailable,
                 title: ErrorCodes.Unavailable, extensions: new Dictionary<string, object?> { ["code"] = ErrorCodes.Unavailable });

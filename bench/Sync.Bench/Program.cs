@@ -15,6 +15,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Platform.Redis.Failover;
 using Platform.TestSupport;
 using Sync.Api;
 using Sync.Api.Identity;
@@ -150,6 +151,7 @@ static async Task<WebApplication> StartInstanceAsync(string redis, string postgr
     // As Program.cs does.
     app.UseForwardedHeaders();
     app.UseRequestBodyLimits();
+    app.UseRedisOutageGate();
     app.UseAuthentication();
     app.UseAuthorization();
     app.UseRateLimiter();

@@ -242,12 +242,12 @@ public sealed class BetsApiTests(BetsFixture fixture)
         await fixture.PublishPriceAsync(60_010m);
     }
 
-    internal static async Task WaitUntil(Func<bool> condition, CancellationToken ct)
+    internal static async Task WaitUntil(Func<bool> condition, CancellationToken ct, int seconds = 15)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met in 15 s");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"condition not met in {seconds} s");
             await Task.Delay(20, ct);
         }
     }

@@ -51,6 +51,35 @@ public class OutcomeTests
         Assert.Equal(Verdict.Void, Outcome.Decide(100, 101, Start, End, Path((Start, 99), (Start + 10_000, 99), (Start + 15_000, 99)), 10_000).Verdict);
     }
 
+    [Fact]
+    public void AGapThatBackFillClosedIsNoGap()
+    {
+        // An outage from Start + 8 s: the history stops there, and Prices.Ingest back-fills the ticks it made meanwhile.
+        var beforeBackfill = Path((Start - 500, 99), (Start + 4_000, 99.5m), (Start + 8_000, 99.6m));
+        var backfilled = Path((Start + 12_000, 100.2m), (Start + 16_000, 99.8m), (Start + 20_000, 99.4m), (Start + 24_000, 99.2m), (Start + 28_000, 99.1m), (End, 99));
+
+        Assert.Equal(Verdict.Void, Outcome.Decide(100, 101, Start, End, beforeBackfill, 10_000).Verdict);
+        var won = Outcome.Decide(100, 101, Start, End, [.. beforeBackfill, .. backfilled], 10_000);
+        Assert.Equal(Verdict.Won, won.Verdict);
+        Assert.Equal(4_500, won.MaxGapMs);
+        Assert.Equal(Verdict.Lost, Outcome.Decide(101, 102, Start, End, [.. beforeBackfill, .. backfilled], 10_000).Verdict);
+    }
+
+    [Fact]
+    public void AWindowIsDecidedOnceTheHistoryReachesItsEndOrTheWaitForItIsOver()
+    {
+        const long wait = 600_000;
+        // The feed (or the back-fill) has not reached the end yet: undecided, however the window looks so far.
+        Assert.False(Outcome.Ready(End, newest: End - 1, now: End + 2_000, wait));
+        Assert.False(Outcome.Ready(End, newest: null, now: End + 2_000, wait));
+        // A tick at or after the end: everything the window will ever have is in.
+        Assert.True(Outcome.Ready(End, newest: End, now: End + 2_000, wait));
+        Assert.True(Outcome.Ready(End, newest: End + 900, now: End + 2_000, wait));
+        // Nothing came for the whole wait: decide on what there is.
+        Assert.True(Outcome.Ready(End, newest: End - 1, now: End + wait, wait));
+        Assert.True(Outcome.Ready(End, newest: null, now: End + wait, wait));
+    }
+
     [Theory]
     [InlineData("""{"price":"60123.45","timestamp":1700000000123,"sources":["a"],"status":"ok"}""", 1700000000123, "60123.45")]
     [InlineData("1700000000123:60123.45:7", 1700000000123, "60123.45")]

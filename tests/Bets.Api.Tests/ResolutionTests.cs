@@ -61,7 +61,7 @@ public sealed class ResolutionTests(BetsFixture fixture)
         var settled = await Task.WhenAll(
             Task.Run(() => DrainAsync(first), ct), Task.Run(() => DrainAsync(second), ct)).WaitAsync(Timeout, ct);
         // A restarted instance finds nothing left to do.
-        Assert.Equal(0, await new BetResolver(new BetsDatabase($"Data Source={file}"), history, time).ResolveDueAsync(2_000, 10_000, ct: ct));
+        Assert.Equal(0, await new BetResolver(new BetsDatabase($"Data Source={file}"), history, time).ResolveDueAsync(2_000, 10_000, 600_000, ct: ct));
         Assert.Equal(expected.Count, settled.Sum());
 
         await using var c = new SqliteConnection($"Data Source={file}");
@@ -83,7 +83,7 @@ public sealed class ResolutionTests(BetsFixture fixture)
         {
             var total = 0;
             int n;
-            do total += n = await resolver.ResolveDueAsync(2_000, 10_000, batch: 3, ct: ct);
+            do total += n = await resolver.ResolveDueAsync(2_000, 10_000, 600_000, batch: 3, ct: ct);
             while (n > 0);
             return total;
         }

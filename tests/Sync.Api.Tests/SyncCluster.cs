@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Platform.Redis.Failover;
 using Platform.TestSupport;
 using Sync.Api.Identity;
 using Sync.Api.Rooms;
@@ -102,6 +103,7 @@ public sealed class SyncCluster : IAsyncLifetime
         // As Program.cs does.
         app.UseForwardedHeaders();
         app.UseRequestBodyLimits();
+        app.UseRedisOutageGate();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

@@ -41,6 +41,8 @@ public sealed class AggregationServiceTests
 
         public bool IsHeld { get; set; } = true;
 
+        public bool HeldElsewhere => !IsHeld;
+
         public int Lost { get; private set; }
 
         public void MarkLost()
@@ -72,7 +74,8 @@ public sealed class AggregationServiceTests
         var options = Options.Create(Settings);
         var metrics = TestMetrics.Create();
         var state = new PriceFeedState();
-        return (new AggregationService([source], new PriceAggregator(options, metrics), publisher, lease, options, state, TimeProvider.System, metrics,
+        var backlog = new TickBacklog(Options.Create(new PublishingOptions()), lease, metrics, NullLogger<TickBacklog>.Instance);
+        return (new AggregationService([source], new PriceAggregator(options, metrics), publisher, backlog, lease, options, state, TimeProvider.System, metrics,
             NullLogger<AggregationService>.Instance), state);
     }
 

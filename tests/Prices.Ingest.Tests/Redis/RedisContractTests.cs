@@ -82,7 +82,7 @@ public sealed class RedisContractTests(RedisFixture redis)
     public async Task ARepeatedPriceBecomesANewHistoryMemberEachTime()
     {
         await redis.ResetAsync();
-        var (lease, publisher) = redis.Writer("repeat", TimeSpan.FromSeconds(10));
+        var (lease, publisher, _) = redis.Writer("repeat", TimeSpan.FromSeconds(10));
         Assert.True(await lease.TryAcquireOrRenewAsync().WaitAsync(Wait, Ct));
         const long at = 1_900_000_000_000;
 
@@ -94,7 +94,7 @@ public sealed class RedisContractTests(RedisFixture redis)
         }
 
         Assert.All(results, r => Assert.Equal(PublishOutcome.Published, r.Outcome));
-        Assert.Equal([null, at, at], results.Select(r => r.PreviousTimestamp));
+        Assert.Equal([null, 0, 1], results.Select(r => r.GapMs));
         var entries = await redis.Client.GetDatabase().SortedSetRangeByScoreWithScoresAsync("prices:btc:usd:ts").WaitAsync(Wait, Ct);
         Assert.Equal(["64000.00:repeat:1", "64000.00:repeat:2", "64000.00:repeat:3"], entries.Select(e => e.Element.ToString()));
         Assert.Equal([at, at, at + 1], entries.Select(e => (long)e.Score));
@@ -145,6 +145,8 @@ public sealed class RedisContractTests(RedisFixture redis)
         public string Owner => "held";
 
         public bool IsHeld => true;
+
+        public bool HeldElsewhere => false;
 
         public void MarkLost()
         {

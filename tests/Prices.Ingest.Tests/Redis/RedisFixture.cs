@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Platform.TestSupport;
 using Prices.Ingest.Publishing;
+using Prices.Ingest.Tests.Fakes;
 using static Prices.Ingest.Tests.Fakes.TestTimeouts;
 
 namespace Prices.Ingest.Tests.Redis;
@@ -27,12 +28,14 @@ public sealed class RedisFixture : IAsyncLifetime
         await Topology.DisposeAsync();
     }
 
-    /// <summary>A writer of the test's own on this Redis: its lease and the publisher fenced by it.</summary>
-    public (WriterLease Lease, RedisPricePublisher Publisher) Writer(string instanceId, TimeSpan lease)
+    /// <summary>A writer of the test's own on this Redis: its lease, the publisher fenced by it and the backlog it back-fills from.</summary>
+    public (WriterLease Lease, RedisPricePublisher Publisher, TickBacklog Backlog) Writer(string instanceId, TimeSpan lease, int backlogCapacity = 2_400)
     {
-        var options = Options.Create(new PublishingOptions { InstanceId = instanceId, LeaseDuration = lease });
-        return (new WriterLease(Client, options, TimeProvider.System, NullLogger<WriterLease>.Instance),
-                new RedisPricePublisher(Client, options, NullLogger<RedisPricePublisher>.Instance));
+        var options = Options.Create(new PublishingOptions { InstanceId = instanceId, LeaseDuration = lease, BacklogCapacity = backlogCapacity });
+        var writerLease = new WriterLease(Client, options, TimeProvider.System, NullLogger<WriterLease>.Instance);
+        var metrics = TestMetrics.Create();
+        var backlog = new TickBacklog(options, writerLease, metrics, NullLogger<TickBacklog>.Instance);
+        return (writerLease, new RedisPricePublisher(Client, backlog, options, metrics, NullLogger<RedisPricePublisher>.Instance), backlog);
     }
 
     /// <summary>Subscribes the tests' client to the price channel Prices.Ingest publishes on.</summary>

@@ -16,8 +16,8 @@ public sealed class WriterLeaseTests(RedisFixture redis)
     public async Task OnlyTheLeaseholderCanWriteAndAFormerHolderIsFencedOut()
     {
         await redis.ResetAsync();
-        var (a, aPublisher) = redis.Writer("lease-a", TimeSpan.FromSeconds(1));
-        var (b, bPublisher) = redis.Writer("lease-b", TimeSpan.FromSeconds(1));
+        var (a, aPublisher, _) = redis.Writer("lease-a", TimeSpan.FromSeconds(1));
+        var (b, bPublisher, _) = redis.Writer("lease-b", TimeSpan.FromSeconds(1));
 
         Assert.True(await a.TryAcquireOrRenewAsync().WaitAsync(Wait, Ct));
         Assert.False(await b.TryAcquireOrRenewAsync().WaitAsync(Wait, Ct));
