@@ -24,12 +24,12 @@ internal sealed class StopServicesFirst : IDistributedApplicationEventingSubscri
             eventing.Subscribe<BeforeStartEvent>((@event, startCancellation) =>
             {
                 var services = @event.Services;
-                var projects = @event.Model.Resources.OfType<ProjectResource>().Select(p => p.Name).ToList();
+                var projects = @event.Model.Resources.OfType<ProjectResource>().ToList();
                 services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() =>
                 {
                     var commands = services.GetRequiredService<ResourceCommandService>();
                     using var limit = new CancellationTokenSource(s_limit);
-                    var stops = projects.Select(name => StopAsync(commands, name, limit.Token));
+                    var stops = projects.Select(project => StopAsync(commands, project, limit.Token));
                     try
                     {
                         Task.WhenAll(stops).Wait(s_limit);
@@ -46,11 +46,12 @@ internal sealed class StopServicesFirst : IDistributedApplicationEventingSubscri
         return Task.CompletedTask;
     }
 
-    private static async Task StopAsync(ResourceCommandService commands, string name, CancellationToken cancellationToken)
+    // By resource, not by name: a name finds one replica of a project that has several; the resource, all of them.
+    private static async Task StopAsync(ResourceCommandService commands, IResource project, CancellationToken cancellationToken)
     {
         try
         {
-            await commands.ExecuteCommandAsync(name, KnownResourceCommands.StopCommand, cancellationToken).ConfigureAwait(false);
+            await commands.ExecuteCommandAsync(project, KnownResourceCommands.StopCommand, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
