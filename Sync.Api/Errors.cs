@@ -1,3 +1,6 @@
+using Npgsql;
+using StackExchange.Redis;
+
 namespace Sync.Api;
 
 /// <summary>Machine-readable error codes shared by the hub (<c>HubError.code</c>) and HTTP problem details (<c>code</c>).</summary>
@@ -32,15 +35,10 @@ public sealed class SyncException(string code, string message, object? value = n
     public object? Value { get; } = value;
 
     public long? RetryAfterMs { get; } = retryAfterMs;
+}
 
-    public int HttpStatus => Code switch
-    {
-        ErrorCodes.Unauthorized => StatusCodes.Status401Unauthorized,
-        ErrorCodes.UnknownRoom => StatusCodes.Status404NotFound,
-        ErrorCodes.WrongPassword or ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
-        ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
-        ErrorCodes.Stale => StatusCodes.Status409Conflict,
-        ErrorCodes.Unavailable => StatusCodes.Status503ServiceUnavailable,
-        _ => StatusCodes.Status400BadRequest,
-    };
+/// <summary>A failure of Redis or PostgreSQL, not of the request: answered as "unavailable, try again shortly".</summary>
+public static class InfrastructureFailure
+{
+    public static bool Is(Exception ex) => ex is RedisException or NpgsqlException or TimeoutException;
 }

@@ -44,6 +44,7 @@ public static class Extensions
         builder.Services.AddSingleton<TimelineStore>();
         builder.Services.AddSingleton<ReplicaBarrier>();
         builder.Services.AddSingleton<TimelineOutbox>();
+        builder.Services.AddSingleton<ITimelineBroadcast>(services => services.GetRequiredService<TimelineOutbox>());
         builder.Services.AddSingleton<PresenceStore>();
         builder.Services.AddSingleton<RoomRevisions>();
         builder.Services.AddSingleton<RoomRateLimits>();
@@ -51,7 +52,10 @@ public static class Extensions
         builder.Services.AddSessionRateLimiter();
         builder.Services.AddSingleton<RoomService>();
         builder.Services.AddSingleton<LocalConnections>();
-        builder.Services.AddHostedService<RoomMaintenance>();
+        builder.Services.AddHostedService<PresenceSweep>();
+        builder.Services.AddHostedService<WaitDeadlines>();
+        builder.Services.AddHostedService<ReconnectResync>();
+        builder.Services.AddHostedService<TimelinePersistence>();
 
         builder.Services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);

@@ -7,7 +7,7 @@ public static class SessionsApi
 {
     public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/sessions").WithTags("Sessions").RequireRedis().AddEndpointFilter<Rooms.SyncProblemFilter>();
+        var api = app.MapGroup("/api/sessions").WithTags("Sessions").RequireRedis().AddEndpointFilter<SyncProblemFilter>();
         api.MapPost("/", CreateAsync).AllowAnonymous().RequireRateLimiting(SessionRateLimits.Policy);
         api.MapGet("/me", (HttpContext http) => TypedResults.Ok(new { userId = http.User.UserId(), displayName = http.User.DisplayName() }))
             .RequireAuthorization();

@@ -14,7 +14,7 @@ namespace Sync.Api.Playback;
 public sealed partial class TimelineStore(
     IConnectionMultiplexer redis,
     RoomStore rooms,
-    TimelineOutbox outbox,
+    ITimelineBroadcast outbox,
     TimeProvider time,
     ILogger<TimelineStore> logger)
 {
@@ -211,7 +211,7 @@ public sealed partial class TimelineStore(
         return forgotten;
     }
 
-    /// <summary>Copies changed timelines to PostgreSQL; called periodically by <see cref="RoomMaintenance"/>.</summary>
+    /// <summary>Copies changed timelines to PostgreSQL; called periodically by <see cref="TimelinePersistence"/>.</summary>
     public async Task FlushAsync(CancellationToken ct)
     {
         foreach (var roomId in _unsaved.Keys)

@@ -108,7 +108,7 @@ public sealed partial class SyncHub(
             {
                 await LeaveCurrentAsync(roomId);
             }
-            catch (Exception ex) when (IsInfrastructure(ex) || ex is SyncException)
+            catch (Exception ex) when (InfrastructureFailure.Is(ex) || ex is SyncException)
             {
                 // Presence expiry cleans up what could not be removed now.
                 LogCleanupFailed(logger, Context.ConnectionId, ex.Message);
@@ -165,7 +165,7 @@ public sealed partial class SyncHub(
             outage.Refused();
             return HubResult<T>.Fail(Unavailable((long)outage.RetryAfter.TotalMilliseconds));
         }
-        catch (Exception ex) when (IsInfrastructure(ex))
+        catch (Exception ex) when (InfrastructureFailure.Is(ex))
         {
             LogUnavailable(logger, ex.GetType().Name, ex.Message);
             return HubResult<T>.Fail(Unavailable());
@@ -174,9 +174,6 @@ public sealed partial class SyncHub(
 
     private static SyncException Unavailable(long? retryAfterMs = null) =>
         new(ErrorCodes.Unavailable, "A backing store is unavailable; try again shortly.", retryAfterMs: retryAfterMs);
-
-    internal static bool IsInfrastructure(Exception ex) =>
-        ex is RedisException or NpgsqlException or TimeoutException;
 
     [LoggerMessage(LogLevel.Warning, "Hub command failed on infrastructure: {Type}: {Message}")]
     private static partial void LogUnavailable(ILogger logger, string type, string message);

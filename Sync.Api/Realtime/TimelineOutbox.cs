@@ -1,15 +1,15 @@
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
-using Sync.Api.Realtime;
+using Sync.Api.Playback;
 
-namespace Sync.Api.Playback;
+namespace Sync.Api.Realtime;
 
 /// <summary>
 /// Sends committed timelines to their rooms in commit order without holding up the next command: one loop takes every
 /// change committed so far, waits once for a replica to acknowledge them all (<see cref="ReplicaBarrier"/>), then starts
 /// their sends in order. The command that made a change completes when its send has been handed to every connection.
 /// </summary>
-public sealed class TimelineOutbox : IDisposable
+public sealed class TimelineOutbox : ITimelineBroadcast, IDisposable
 {
     private readonly Channel<(Timeline Timeline, TaskCompletionSource Done)> _queue =
         Channel.CreateUnbounded<(Timeline, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
@@ -17,6 +17,7 @@ public sealed class TimelineOutbox : IDisposable
     private readonly ReplicaBarrier _replicas;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _pump;
+    private int _disposed;
 
     public TimelineOutbox(IHubContext<SyncHub, ISyncClient> hub, ReplicaBarrier replicas)
     {
@@ -76,8 +77,14 @@ public sealed class TimelineOutbox : IDisposable
             }
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
+    // Registered as itself and as ITimelineBroadcast, so the container disposes it twice.
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _queue.Writer.TryComplete();
         _stop.Cancel();
         _pump.Wait(TimeSpan.FromSeconds(5));

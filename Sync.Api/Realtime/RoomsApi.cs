@@ -3,9 +3,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Redis.Failover;
 using Sync.Api.Identity;
 using Sync.Api.Playback;
-using Sync.Api.Realtime;
+using Sync.Api.Rooms;
 
-namespace Sync.Api.Rooms;
+namespace Sync.Api.Realtime;
 
 /// <summary>Rooms, members, queue and chat history over HTTP. Refusals throw <see cref="SyncException"/>, which the
 /// problem-details filter turns into RFC 9457 responses with a <c>code</c>.</summary>
@@ -158,35 +158,4 @@ public static class RoomsApi
     }
 
     private static SyncException UnknownRoom(string roomId) => new(ErrorCodes.UnknownRoom, $"Room '{roomId}' does not exist.");
-}
-
-/// <summary>Turns a refused request into problem details carrying the machine-readable <c>code</c>.</summary>
-internal sealed class SyncProblemFilter : IEndpointFilter
-{
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        try
-        {
-            return await next(context);
-        }
-        catch (SyncException ex)
-        {
-            var extensions = new Dictionary<string, object?> { ["code"] = ex.Code };
-            if (ex.RetryAfterMs is { } retry)
-            {
-                extensions["retryAfterMs"] = retry;
-                context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (retry + 999) / 1000).ToString(CultureInfo.InvariantCulture);
-            }
-
-            return TypedResults.Problem(ex.Message, statusCode: ex.HttpStatus, title: ex.Code, extensions: extensions);
-        }
-        catch (Exception ex) when (SyncHub.IsInfrastructure(ex) && !RedisOutage.IsOutage(ex))
-        {
-            // PostgreSQL unreachable or failing over: retry shortly, as the hub's "unavailable" says. A Redis outage goes on
-            // to RedisOutage's exception handler, which answers the same and opens the breaker for the requests after it.
-            context.HttpContext.Response.Headers.RetryAfter = "1";
-            return TypedResults.Problem("A backing store is unavailable; try again shortly.", statusCode: StatusCodes.Status503ServiceUnavailable,
-                title: ErrorCodes.Unavailable, extensions: new Dictionary<string, object?> { ["code"] = ErrorCodes.Unavailable });
-        }
-    }
 }
