@@ -63,7 +63,7 @@ public static partial class RequestErrors
     }
 
     public static ValidationProblem Problem(IDictionary<string, string[]> errors) =>
-        TypedResults.ValidationProblem(errors, title: "The request is not valid", type: Bets.Problems.InvalidRequest);
+        TypedResults.ValidationProblem(errors, title: "The request is not valid", type: Problems.InvalidRequest);
 
     // The serializer's messages are the only place these names appear; the field names are the user's, the type is ours.
     [GeneratedRegex(@"^The JSON property '([^']+)' could not be mapped")]
@@ -89,7 +89,7 @@ internal sealed partial class BadRequestHandler(IProblemDetailsService problems,
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
-            ProblemDetails = new HttpValidationProblemDetails(errors) { Status = bad.StatusCode, Title = "The request is not valid", Type = Bets.Problems.InvalidRequest },
+            ProblemDetails = new HttpValidationProblemDetails(errors) { Status = bad.StatusCode, Title = "The request is not valid", Type = Problems.InvalidRequest },
         }).ConfigureAwait(false);
     }
 

@@ -1,5 +1,6 @@
 using Bets.Api.Auth;
 using Bets.Api.Bets;
+using Bets.Api.Data;
 using Bets.Api.Grid;
 using Bets.Api.Prices;
 using Bets.Api.Resolution;
@@ -33,6 +34,8 @@ public static class Extensions
         services.AddHealthChecks().AddCheck<SqliteHealthCheck>("betsdb");
         services.AddSingleton<WalletLedger>();
         services.AddSingleton<BetStore>();
+        services.AddSingleton<BetPlacement>();
+        services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<InFlightKeys>();
         services.AddSingleton<SessionStore>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionStore>());
@@ -50,7 +53,7 @@ public static class Extensions
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
         // Redis down or failing over: 503 with Retry-After at once, never a 500 and never a wait; nothing is written to SQLite.
-        services.AddRedisOutageBreaker(o => o.ProblemType = Bets.Problems.Unavailable);
+        services.AddRedisOutageBreaker(o => o.ProblemType = Problems.Unavailable);
         // Strict input everywhere: a stake sent as "500" or a field we do not know is refused, not guessed at; a request
         // that cannot be bound throws in every environment so BadRequestHandler answers it with a problem detail.
         services.ConfigureHttpJsonOptions(o =>
@@ -69,33 +72,5 @@ public static class Extensions
     private static void TryAddTimeProvider(this IServiceCollection services)
     {
         if (services.All(d => d.ServiceType != typeof(TimeProvider))) services.AddSingleton(TimeProvider.System);
-    }
-}
-
-/// <summary>Creates the schema before the app takes requests (hosted services start before the server listens).</summary>
-internal sealed class DatabaseMigrator(BetsDatabase db) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken) => db.MigrateAsync(cancellationToken);
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-}
-
-/// <summary>Readiness: the SQLite file opens and answers.</summary>
-internal sealed class SqliteHealthCheck(BetsDatabase db) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
-{
-    public async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
-        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await using var connection = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT COUNT(*) FROM wallets LIMIT 1";
-            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy();
-        }
-        catch (Microsoft.Data.Sqlite.SqliteException e)
-        {
-            return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy($"SQLite {db.DataSource}: {e.Message}", e);
-        }
     }
 }

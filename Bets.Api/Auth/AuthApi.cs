@@ -1,5 +1,3 @@
-using Bets.Api.Bets;
-using Bets.Api.Wallets;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Platform.Redis.Failover;
@@ -28,7 +26,7 @@ public static class AuthApi
     }
 
     private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> Verify(
-        VerifyRequest request, SessionStore sessions, SiweVerifier verifier, WalletLedger wallets, IOptions<AuthOptions> options, TimeProvider time)
+        VerifyRequest request, SessionStore sessions, SiweVerifier verifier, IOptions<AuthOptions> options, TimeProvider time)
     {
         if (string.IsNullOrEmpty(request.Message) || string.IsNullOrEmpty(request.Signature))
         {
@@ -48,7 +46,6 @@ public static class AuthApi
         {
             return Refused(401, SiweFailure.NonceMismatch, "The nonce is unknown, expired or already used; request a new one from GET /auth/nonce.");
         }
-        await wallets.EnsureWalletAsync(message.Address).ConfigureAwait(false);
         var (token, expires) = await sessions.CreateSessionAsync(message.Address, time.GetUtcNow()).ConfigureAwait(false);
         return TypedResults.Ok(new SessionResponse(token, message.Address, expires));
     }

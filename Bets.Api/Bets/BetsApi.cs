@@ -1,11 +1,11 @@
-using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Bets.Api.Auth;
+using Bets.Api.Data;
 using Bets.Api.Grid;
-using Bets.Api.Prices;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -16,14 +16,6 @@ namespace Bets.Api.Bets;
 public sealed record PlaceBetRequest(int Band, long WindowStart, long Stake);
 public sealed record PlaceBetResponse(BetDto Bet, long Balance);
 
-/// <summary>Requests of this process still being processed, per (wallet, Idempotency-Key): a duplicate gets 409.</summary>
-public sealed class InFlightKeys
-{
-    private readonly ConcurrentDictionary<(string, string), byte> _keys = new();
-    public bool TryEnter(string wallet, string key) => _keys.TryAdd((wallet, key), 0);
-    public void Exit(string wallet, string key) => _keys.TryRemove((wallet, key), out _);
-}
-
 public static class BetsApi
 {
     public static WebApplication MapBetsApi(this WebApplication app)
@@ -32,17 +24,18 @@ public static class BetsApi
         group.MapPost("/", Place)
             .RequireRateLimiting(BetRateLimits.Policy)
             .WithSummary("Places a bet on one grid cell. Requires an Idempotency-Key header (IETF draft semantics).")
-            .Produces<PlaceBetResponse>(201)
-            .ProducesValidationProblem()
-            .ProducesProblem(409).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503);
+            .ProducesProblem(403).ProducesProblem(409).ProducesProblem(422).ProducesProblem(429).ProducesProblem(503);
         group.MapGet("/", List).WithSummary("The signed-in wallet's bets, newest first.");
         group.MapGet("/{id}", Get).WithSummary("One of the signed-in wallet's bets, with its resolution evidence.");
         return app;
     }
 
-    private static async Task<IResult> Place(
-        PlaceBetRequest request, [FromHeader(Name = "Idempotency-Key")] string? key, HttpContext context, ClaimsPrincipal user,
-        BetStore store, GridService grid, PriceFeed feed, InFlightKeys inFlight, IOptions<PriceFeedOptions> feedOptions, TimeProvider time, CancellationToken ct)
+    /// <summary>The services POST /bets uses.</summary>
+    internal readonly record struct Placing(BetPlacement Placement, IdempotencyStore Idempotency, InFlightKeys InFlight, BetsDatabase Database, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> Json);
+
+    private static async Task<Results<Created<PlaceBetResponse>, ValidationProblem, ProblemHttpResult, SentBefore>> Place(
+        PlaceBetRequest request, [FromHeader(Name = "Idempotency-Key")] string? key, ClaimsPrincipal user, HttpContext context,
+        [AsParameters] Placing s, CancellationToken ct)
     {
         var wallet = user.Wallet();
         if (key is null || key.Length is 0 or > 255 || key.Any(c => c < 0x21 || c > 0x7e))
@@ -50,62 +43,30 @@ public static class BetsApi
             return Problem(400, Problems.IdempotencyKeyInvalid, "Idempotency-Key required",
                 "POST /bets needs an Idempotency-Key header of 1 to 255 visible ASCII characters (for example a UUID).");
         }
-        var record = new IdempotencyRecord(key, Fingerprint(request));
-
-        if (!inFlight.TryEnter(wallet, key))
+        if (!s.InFlight.TryEnter(wallet, key))
         {
-            return Problem(409, Problems.IdempotencyInFlight, "Request in progress",
-                "A request with this Idempotency-Key is still being processed; retry after it completes.");
+            return Problem(409, Problems.IdempotencyInFlight, "Request in progress", "A request with this Idempotency-Key is still being processed; retry after it completes.");
         }
         try
         {
-            if (await store.FindStoredAsync(wallet, record, ct).ConfigureAwait(false) is { } earlier) return Respond(earlier);
-
-            var o = grid.Options;
-            if (request.Stake < o.MinStake || request.Stake > o.MaxStake)
-            {
-                // In dollars for the person, then in cents, the unit of the field (Web.Frontend still reads the cents from
-                // this text); the bounds in cents as extensions for a program.
-                var bounds = $"The stake must be between {Money.Dollars(o.MinStake)} and {Money.Dollars(o.MaxStake)} (between {o.MinStake} and {o.MaxStake} cents).";
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["stake"] = [bounds] }, detail: bounds,
-                    title: "Stake out of bounds", type: Problems.StakeOutOfBounds,
-                    extensions: new Dictionary<string, object?> { ["minStake"] = o.MinStake, ["maxStake"] = o.MaxStake });
-            }
-            if (request.WindowStart % (o.WindowSeconds * 1000L) != 0)
-            {
-                return TypedResults.ValidationProblem(
-                    new Dictionary<string, string[]> { ["windowStart"] = [$"Windows start at multiples of {o.WindowSeconds} s (unix ms)."] },
-                    title: "Not a grid window", type: Problems.CellNotOnGrid);
-            }
-            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            if (feed.Current() is not { Stale: false } reading)
-            {
-                context.Response.Headers.RetryAfter = "1";
-                return Problem(503, Problems.StalePrice, "Price feed stale",
-                    "Bets are paused: the latest price is missing, marked stale or older than " + feedOptions.Value.StaleAfterSeconds + " s.");
-            }
-            var price = reading.Snapshot;
-            if (CheckCell(request, price.Price, now, o) is { } cellProblem) return cellProblem;
-
-            var sigma = await grid.SigmaAsync(ct).ConfigureAwait(false);
-            var cell = GridCalculator.PriceCell(price.Price, sigma, now, request.Band, request.WindowStart, o);
-            if (!cell.Bettable)
-            {
-                return Problem(422, Problems.CellNoValue, "Cell not available", $"This cell cannot be bet on: {cell.Reason}.");
-            }
-            StoredResponse? stored = null;
-            var outcome = await store.PlaceAsync(wallet, request.Stake, cell, price.Price, o, record, placed => stored = Render(placed), ct).ConfigureAwait(false);
+            var record = new IdempotencyRecord(key, Fingerprint(request));
+            if (await s.Idempotency.FindAsync(wallet, key, ct).ConfigureAwait(false) is { } earlier) return Replay(earlier, record);
+            var (quote, refused) = await s.Placement.QuoteAsync(new PlaceBet(wallet, request.Band, request.WindowStart, request.Stake), ct).ConfigureAwait(false);
+            if (refused is not null) return Refuse(refused, context); // decided without the lock: nothing to keep for a retry
+            // The bet and the response to it commit together: a retry finds the response and never places twice.
+            PlaceOutcome? outcome = null;
+            var exchange = await s.Database.WriteAsync((_, tx) => Task.FromResult(s.Idempotency.FindUnderLock(tx, wallet, key)
+                ?? s.Idempotency.Save(tx, wallet, record, Store(outcome = s.Placement.Commit(tx, quote!), context, s.Json.Value.SerializerOptions))), ct).ConfigureAwait(false);
             return outcome switch
             {
-                // The body stored for replays, sent as is: serialized once, and a replay is byte-identical by construction.
-                PlaceOutcome.Placed placed => new CreatedResult($"/bets/{placed.Bet.Id}", stored!),
-                PlaceOutcome.Rejected r => Problem(r.Status, r.Type, r.Title, r.Detail),
-                _ => Respond(outcome),
+                null => Replay(exchange, record),
+                PlaceOutcome.Placed placed => TypedResults.Created($"/bets/{placed.Bet.Id}", new PlaceBetResponse(placed.Bet, placed.Balance)),
+                _ => new SentBefore(exchange.Response, Replayed: false),
             };
         }
         finally
         {
-            inFlight.Exit(wallet, key);
+            s.InFlight.Exit(wallet, key);
         }
     }
 
@@ -117,58 +78,91 @@ public static class BetsApi
     internal static string Fingerprint(PlaceBetRequest request) =>
         Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, GridService.Json)));
 
-    private static IResult? CheckCell(PlaceBetRequest request, decimal price, long now, GridOptions o)
-    {
-        var windowMs = o.WindowSeconds * 1000L;
-        if (request.WindowStart + windowMs <= now)
-        {
-            return Problem(422, Problems.CellInPast, "Cell in the past", "This cell's window has already ended.");
-        }
-        if (request.WindowStart - now < o.MinLeadSeconds * 1000L)
-        {
-            return Problem(422, Problems.CellTooSoon, "Cell starts too soon",
-                $"Bets close {o.MinLeadSeconds} s before a window starts; this one starts in {Math.Max(0, (request.WindowStart - now) / 1000.0):0.#} s.");
-        }
-        var last = GridCalculator.FirstWindowStart(now, o.WindowSeconds) + (o.Windows - 1) * windowMs;
-        var center = GridCalculator.BandOf(price, o.BandWidth);
-        if (request.WindowStart > last || Math.Abs(request.Band - center) > o.BandsEachSide)
-        {
-            return Problem(422, Problems.CellNotOnGrid, "Cell not on the grid",
-                $"Only bands {center - o.BandsEachSide}..{center + o.BandsEachSide} and windows up to {last} are open now.");
-        }
-        return null;
-    }
+    private static Results<Created<PlaceBetResponse>, ValidationProblem, ProblemHttpResult, SentBefore> Replay(StoredExchange earlier, IdempotencyRecord record) =>
+        earlier.Fingerprint == record.Fingerprint
+            ? new SentBefore(earlier.Response, Replayed: true)
+            : Problem(422, Problems.IdempotencyKeyReused, "Idempotency-Key reused", "This Idempotency-Key was already used with a different request body.");
 
-    private static StoredResponse Render(PlaceOutcome outcome) => outcome switch
+    /// <summary>
+    /// The response to an outcome decided under the lock, as it is sent and kept: a placed bet is serialized as
+    /// <see cref="Created{TValue}"/> serializes it (the same options), a refusal is sent from the stored bytes.
+    /// </summary>
+    private static StoredResponse Store(PlaceOutcome outcome, HttpContext context, JsonSerializerOptions json) => outcome switch
     {
-        PlaceOutcome.Placed p => new(201, "application/json", JsonSerializer.Serialize(new PlaceBetResponse(p.Bet, p.Balance), GridService.Json)),
-        PlaceOutcome.Rejected r => new(r.Status, "application/problem+json", JsonSerializer.Serialize(
-            new ProblemDetails { Status = r.Status, Type = r.Type, Title = r.Title, Detail = r.Detail }, GridService.Json)),
-        _ => throw new InvalidOperationException("only new outcomes are stored"),
+        PlaceOutcome.Placed p => new(201, "application/json", JsonSerializer.Serialize(new PlaceBetResponse(p.Bet, p.Balance), json)),
+        PlaceOutcome.Refused r when ProblemOf(r) is var problem => new(problem.Status!.Value, "application/problem+json",
+            JsonSerializer.Serialize(WithTraceId(problem, context), json)),
+        _ => throw new InvalidOperationException("unknown outcome"),
     };
 
-    private static IResult Respond(PlaceOutcome outcome) => outcome switch
+    private static ProblemDetails WithTraceId(ProblemDetails problem, HttpContext context)
     {
-        PlaceOutcome.Replayed r => new ReplayResult(r),
-        PlaceOutcome.KeyReusedWithOtherBody => Problem(422, Problems.IdempotencyKeyReused, "Idempotency-Key reused",
-            "This Idempotency-Key was already used with a different request body."),
-        _ => throw new InvalidOperationException(),
-    };
-
-    private sealed class ReplayResult(PlaceOutcome.Replayed stored) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.Headers["Idempotent-Replayed"] = "true";
-            return Results.Content(stored.Body, stored.ContentType, Encoding.UTF8, stored.Status).ExecuteAsync(httpContext);
-        }
+        problem.Extensions["traceId"] = Activity.Current?.Id ?? context.TraceIdentifier;
+        return problem;
     }
 
-    private sealed class CreatedResult(string location, StoredResponse stored) : IResult
+    private static Results<Created<PlaceBetResponse>, ValidationProblem, ProblemHttpResult, SentBefore> Refuse(PlaceOutcome.Refused r, HttpContext context)
     {
+        var problem = ProblemOf(r);
+        switch (r.Reason)
+        {
+            case Refusal.StakeOutOfBounds or Refusal.NotAWindowStart:
+                var field = r.Reason == Refusal.StakeOutOfBounds ? "stake" : "windowStart";
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [r.Detail] }, detail: problem.Detail,
+                    title: problem.Title, type: problem.Type, extensions: problem.Extensions);
+            case Refusal.PriceStale:
+                context.Response.Headers.RetryAfter = "1";
+                break;
+        }
+        return TypedResults.Problem(problem);
+    }
+
+    /// <summary>A refusal as problem details: the words for a person (dollars), the facts for a program (cents).</summary>
+    internal static ProblemDetails ProblemOf(PlaceOutcome.Refused r)
+    {
+        var (status, type, title) = r.Reason switch
+        {
+            Refusal.StakeOutOfBounds => (400, Problems.StakeOutOfBounds, "Stake out of bounds"),
+            Refusal.NotAWindowStart => (400, Problems.CellNotOnGrid, "Not a grid window"),
+            Refusal.PriceStale => (503, Problems.StalePrice, "Price feed stale"),
+            Refusal.CellInPast => (422, Problems.CellInPast, "Cell in the past"),
+            Refusal.CellTooSoon => (422, Problems.CellTooSoon, "Cell starts too soon"),
+            Refusal.CellNotOnGrid => (422, Problems.CellNotOnGrid, "Cell not on the grid"),
+            Refusal.CellNoValue => (422, Problems.CellNoValue, "Cell not available"),
+            Refusal.SelfExcluded => (403, Problems.SelfExcluded, "Self-excluded"),
+            Refusal.DailyLimitReached => (422, Problems.DailyLimit, "Daily limit reached"),
+            Refusal.InsufficientBalance => (422, Problems.InsufficientBalance, "Insufficient balance"),
+            Refusal.CellFull => (422, Problems.ExposureCap, "Cell is full"),
+            _ => throw new ArgumentOutOfRangeException(nameof(r), r.Reason, null),
+        };
+        var problem = new ProblemDetails { Status = status, Type = type, Title = title, Detail = r.Detail };
+        var facts = problem.Extensions;
+        facts["code"] = Problems.Code(type);
+        void Fact(string name, object? value)
+        {
+            if (value is not null) facts[name] = value;
+        }
+        // minStake/maxStake predate the Cents suffix; clients read them already.
+        Fact("minStake", r.MinStakeCents);
+        Fact("maxStake", r.MaxStakeCents);
+        Fact("neededCents", r.NeededCents);
+        Fact("balanceCents", r.BalanceCents);
+        Fact("limitCents", r.LimitCents);
+        Fact("stakedTodayCents", r.StakedTodayCents);
+        Fact("remainingCents", r.RemainingPayoutCents);
+        Fact("excludedUntil", r.ExcludedUntil);
+        return problem;
+    }
+
+    /// <summary>A response stored for an Idempotency-Key, sent as it was kept: a replay is byte-identical by construction.</summary>
+    public sealed class SentBefore(StoredResponse stored, bool Replayed) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
+    {
+        public int? StatusCode => stored.Status;
+        public string? ContentType => stored.ContentType;
+
         public Task ExecuteAsync(HttpContext httpContext)
         {
-            httpContext.Response.Headers.Location = location;
+            if (Replayed) httpContext.Response.Headers["Idempotent-Replayed"] = "true";
             return Results.Content(stored.Body, stored.ContentType, Encoding.UTF8, stored.Status).ExecuteAsync(httpContext);
         }
     }

@@ -10,7 +10,7 @@ public static class GridApi
                 await grid.GridJsonAsync(ct).ConfigureAwait(false) is { } json
                     ? Results.Text(json, "application/json")
                     : Results.Problem(statusCode: 503, title: "No price yet", detail: "The grid needs a price on price:btc:usd.",
-                        type: Bets.Problems.StalePrice))
+                        type: Problems.StalePrice))
             .RequireRedis()
             .WithTags("Grid")
             .WithSummary("Price bands x time windows with multiplier (1 - house edge) / P(touch) for each cell.")

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Globalization;
 using Bets.Api.Prices;
-using Bets.Api.Resolution;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

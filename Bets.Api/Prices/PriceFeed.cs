@@ -131,25 +131,3 @@ public sealed partial class PriceFeed(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring a malformed price message: {Json}")]
     private static partial void LogMalformedPrice(ILogger logger, string json);
 }
-
-/// <summary>Reads the tick history from the sorted set <c>prices:btc:usd:ts</c> (score = unix ms).</summary>
-public sealed class RedisPriceHistory(IConnectionMultiplexer redis) : Resolution.IPriceHistory
-{
-    public async Task<IReadOnlyList<PriceTick>> RangeAsync(long fromMs, long toMs, CancellationToken ct = default)
-    {
-        var entries = await redis.GetDatabase().SortedSetRangeByScoreWithScoresAsync(PriceFeed.HistoryKey, fromMs, toMs).ConfigureAwait(false);
-        var ticks = new List<PriceTick>(entries.Length);
-        foreach (var e in entries)
-        {
-            if (PriceFormat.TryParseHistoryMember(e.Element.ToString(), e.Score, out var tick)) ticks.Add(tick);
-        }
-        ticks.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
-        return ticks;
-    }
-
-    public async Task<long?> NewestAsync(CancellationToken ct = default)
-    {
-        var newest = await redis.GetDatabase().SortedSetRangeByRankWithScoresAsync(PriceFeed.HistoryKey, -1, -1).ConfigureAwait(false);
-        return newest.Length == 0 ? null : (long)newest[0].Score;
-    }
-}

@@ -1,4 +1,3 @@
-using Bets.Api.Resolution;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Redis.Failover;
 

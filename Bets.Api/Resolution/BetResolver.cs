@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Bets.Api.Bets;
+using Bets.Api.Data;
 using Bets.Api.Prices;
 using Bets.Api.Wallets;
 using Dapper;
@@ -134,13 +134,4 @@ public sealed class BetResolver(BetsDatabase db, IPriceHistory history, TimeProv
     }
 
     private static decimal Dec(string s) => decimal.Parse(s, NumberStyles.Number, CultureInfo.InvariantCulture);
-}
-
-public interface IPriceHistory
-{
-    /// <summary>Ticks with timestamps in [fromMs, toMs], ascending.</summary>
-    Task<IReadOnlyList<PriceTick>> RangeAsync(long fromMs, long toMs, CancellationToken ct = default);
-
-    /// <summary>The newest tick's timestamp; null when the history is empty.</summary>
-    Task<long?> NewestAsync(CancellationToken ct = default);
 }

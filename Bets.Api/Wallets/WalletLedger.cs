@@ -1,3 +1,4 @@
+using Bets.Api.Data;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -29,9 +30,6 @@ public sealed class WalletLedger(BetsDatabase db, TimeProvider time)
             new { wallet, limit }).ConfigureAwait(false);
         return rows.AsList();
     }
-
-    public Task EnsureWalletAsync(string wallet, CancellationToken ct = default) =>
-        db.WriteAsync((c, tx) => EnsureAsync(c, tx, wallet, Now), ct);
 
     internal static async Task<int> EnsureAsync(SqliteConnection c, SqliteTransaction tx, string wallet, long now) =>
         await c.ExecuteAsync("INSERT INTO wallets (wallet, balance, created_at) VALUES (@wallet, 0, @now) ON CONFLICT(wallet) DO NOTHING",

@@ -8,6 +8,7 @@ using System.Text;
 using Bets.Api.Auth;
 using Bets.Api.Bench;
 using Bets.Api.Grid;
+using Bets.Api.Data;
 using Bets.Api.Wallets;
 using StackExchange.Redis;
 using Platform.TestSupport;
@@ -158,7 +159,9 @@ await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async (
 })));
 var alivePerSecond = aliveLatencies.Length / sw.Elapsed.TotalSeconds;
 Console.WriteLine($"peer: GET /alive {alivePerSecond:0}/s, p99 {Stats.Percentile(aliveLatencies, 99):0.0} ms; placement runs at {placePerSecond / alivePerSecond:P0} of the bare HTTP rate");
-var store = host.Get<Bets.Api.Bets.BetStore>();
+var placement = host.Get<Bets.Api.Bets.BetPlacement>();
+var idempotency = host.Get<Bets.Api.Bets.IdempotencyStore>();
+var database = host.Get<Bets.Api.Data.BetsDatabase>();
 var storeWallet = EthereumAddress.ToChecksum("0x" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20)));
 await ledger.FaucetAsync(storeWallet, 100_000_000);
 var storeNext = -1;
@@ -172,8 +175,12 @@ await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async (
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var cell = GridCalculator.PriceCell(60_010m, sigma, now, center + 1, GridCalculator.FirstWindowStart(now, o.WindowSeconds) + o.WindowSeconds * 1000L, o);
-        await store.PlaceAsync(storeWallet, 100, cell, 60_010m, new GridOptions { MaxCellExposure = long.MaxValue / 4 },
-            new Bets.Api.Bets.IdempotencyRecord("s" + i.ToString(CultureInfo.InvariantCulture), "f"), _ => new(201, "application/json", "{}"));
+        // What POST /bets does under the lock: the bet and its stored response in one unit.
+        var quote = new Bets.Api.Bets.BetPlacement.Quote(storeWallet, 100, cell, 60_010m, long.MaxValue / 4);
+        var key = new Bets.Api.Bets.IdempotencyRecord("s" + i.ToString(CultureInfo.InvariantCulture), "f");
+        await database.WriteAsync((_, tx) => Task.FromResult(idempotency.FindUnderLock(tx, storeWallet, key.Key)
+            ?? idempotency.Save(tx, storeWallet, key, placement.Commit(tx, quote) is Bets.Api.Bets.PlaceOutcome.Placed
+                ? new(201, "application/json", "{}") : new(422, "application/problem+json", "{}"))));
     }
 })));
 var storeCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / storeCount;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Bets.Api.Bets;
 using Bets.Api.Testing;
+using Bets.Api.Data;
 using Bets.Api.Wallets;
 using Dapper;
 using Microsoft.Data.Sqlite;

@@ -2,6 +2,7 @@ using Bets.Api.Bets;
 using Bets.Api.Grid;
 using Bets.Api.Prices;
 using Bets.Api.Resolution;
+using Bets.Api.Data;
 using Bets.Api.Wallets;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -87,12 +88,12 @@ public sealed class BackfillResolutionTests(BetsFixture shared, PlainRedisFixtur
         var db = new BetsDatabase($"Data Source={Path.Combine(shared.Folder, name + ".db")}");
         await db.MigrateAsync(ct);
         await new WalletLedger(db, time).FaucetAsync("0xB4CKF111", 100_000, ct);
-        var store = new BetStore(db, time);
+        var store = Placements.For(db, time, plain.Client);
         var bets = new Dictionary<string, string>();
         foreach (var (band, outcome) in new[] { (6003, "won"), (6010, "lost") })
         {
             var cell = GridCalculator.PriceCell(60_000m, GridCalculator.PerSecond(0.6), T0.ToUnixTimeMilliseconds(), band, Start, options);
-            var placed = Assert.IsType<PlaceOutcome.Placed>(await store.PlaceAsync("0xB4CKF111", 1_000, cell, 60_000m, options, null, _ => null!, ct));
+            var placed = Assert.IsType<PlaceOutcome.Placed>(await store.PlaceAsync(Placements.Quote("0xB4CKF111", 1_000, cell, 60_000m, options), ct));
             bets[placed.Bet.Id] = outcome;
         }
 

@@ -135,6 +135,28 @@ public sealed class BetsApiTests(BetsFixture fixture)
     }
 
     [Fact]
+    public async Task ARefusalDecidedUnderTheLockCarriesItsFactsInCentsAndIsReplayedByteForByte()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (client, _) = await FundedWalletAsync(fixture.Host, ct);
+        using var __ = client;
+        var (band, start) = Cell();
+        Assert.Equal(HttpStatusCode.Created, (await PlaceAsync(client, "facts-1", new { band, windowStart = start, stake = 1_000 }, ct)).StatusCode);
+
+        var refused = await PlaceAsync(client, "facts-2", new { band, windowStart = start, stake = 100_000 }, ct);
+        var problem = await ProblemAsync(refused, HttpStatusCode.UnprocessableEntity, "insufficient-balance");
+        Assert.Equal("insufficient-balance", problem["code"]!.ToString());
+        Assert.Equal(100_000, (long)problem["neededCents"]!);
+        Assert.Equal(99_000, (long)problem["balanceCents"]!);
+        Assert.Contains("$1,000.00", problem["detail"]!.ToString(), StringComparison.Ordinal);
+        // The balance would now cover a smaller stake, but the key was answered: the retry gets that answer again.
+        var again = await PlaceAsync(client, "facts-2", new { band, windowStart = start, stake = 100_000 }, ct);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, again.StatusCode);
+        Assert.True(again.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(await refused.Content.ReadAsByteArrayAsync(ct), await again.Content.ReadAsByteArrayAsync(ct));
+    }
+
+    [Fact]
     public async Task PlacementIsRateLimitedPerWalletWithRetryAfter()
     {
         var ct = TestContext.Current.CancellationToken;

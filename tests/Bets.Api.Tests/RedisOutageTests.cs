@@ -80,7 +80,7 @@ public sealed class RedisOutageTests(BetsFixture shared, PlainRedisFixture plain
             Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-            Assert.Equal(Bets.Problems.Unavailable, problem["type"]!.ToString());
+            Assert.Equal(Problems.Unavailable, problem["type"]!.ToString());
             Assert.Equal(503, (int)problem["status"]!);
         }
     }

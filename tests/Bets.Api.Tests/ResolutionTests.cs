@@ -2,6 +2,7 @@ using Bets.Api.Bets;
 using Bets.Api.Grid;
 using Bets.Api.Prices;
 using Bets.Api.Resolution;
+using Bets.Api.Data;
 using Bets.Api.Wallets;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -25,7 +26,7 @@ public sealed class ResolutionTests(BetsFixture fixture)
         using var db2 = new BetsDatabase($"Data Source={file}");
         await db1.MigrateAsync(ct);
         var wallets = new WalletLedger(db1, time);
-        var store = new BetStore(db1, time);
+        var store = Placements.For(db1, time, fixture.Client);
 
         // Path: 60,000 flat, then window 1 (T0+60 s..T0+90 s) climbs to 60,035; window 2 (T0+90..120) has a 20 s hole.
         var t0 = T0.ToUnixTimeMilliseconds();
@@ -47,7 +48,7 @@ public sealed class ResolutionTests(BetsFixture fixture)
             foreach (var (band, start, outcome) in new[] { (6003, t0 + 60_000, "won"), (6010, t0 + 60_000, "lost"), (5995, t0 + 60_000, "lost"), (6001, t0 + 90_000, "void") })
             {
                 var cell = GridCalculator.PriceCell(60_000m, GridCalculator.PerSecond(0.6), t0, band, start, options);
-                var placed = Assert.IsType<PlaceOutcome.Placed>(await store.PlaceAsync(wallet, 1_000, cell, 60_000m, options, null, _ => null!, ct));
+                var placed = Assert.IsType<PlaceOutcome.Placed>(await store.PlaceAsync(Placements.Quote(wallet, 1_000, cell, 60_000m, options), ct));
                 expected[placed.Bet.Id] = outcome;
                 balances[wallet] += outcome switch { "won" => placed.Bet.PotentialPayout, "void" => 1_000, _ => 0 } - 1_000;
             }

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
-namespace Bets.Api.Wallets;
+namespace Bets.Api.Data;
 
 /// <summary>
 /// The SQLite store: one file, WAL, integer minor units. Every write runs in a <c>BEGIN IMMEDIATE</c> transaction so the

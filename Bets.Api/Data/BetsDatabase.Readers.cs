@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace Bets.Api.Wallets;
+namespace Bets.Api.Data;
 
 public sealed partial class BetsDatabase
 {
