@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly retryAfterSeconds: number | null = null,
     /** The problem's `type` URI: what kind of refusal, for callers that word it themselves. */
     readonly type: string | null = null,
+    /** The problem's other members: the facts behind it for a program (Bets.Api's refusals give amounts in cents). */
+    readonly facts: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -20,6 +22,7 @@ interface Problem {
   detail?: string;
   code?: string;
   errors?: Record<string, string[]>;
+  [fact: string]: unknown;
 }
 
 export interface RequestOptions {
@@ -71,7 +74,7 @@ function problemToError(response: Response, problem: Problem | undefined): ApiEr
     if (details.length > 0) message = details.join(' ');
   }
   if (retryAfter !== null) message += ` Try again in ${retryAfter} s.`;
-  return new ApiError(message, response.status, problem?.code ?? null, retryAfter, problem?.type ?? null);
+  return new ApiError(message, response.status, problem?.code ?? null, retryAfter, problem?.type ?? null, problem ?? {});
 }
 
 function defaultMessage(status: number): string {

@@ -225,7 +225,7 @@ class BetsPage {
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) this.signedOut();
       this.refuse(e instanceof ApiError
-        ? refusalOf({ status: e.status, type: e.type, message: e.message, retryAfterSeconds: e.retryAfterSeconds }, attempt, Date.now())
+        ? refusalOf({ status: e.status, type: e.type, message: e.message, retryAfterSeconds: e.retryAfterSeconds, facts: e.facts }, attempt, Date.now())
         : { message: errorMessage(e), lifted: { when: 'another-cell-or-stake', ...attempt } });
     } finally {
       this.renderStale();

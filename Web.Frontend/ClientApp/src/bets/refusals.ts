@@ -1,9 +1,14 @@
 // Why a bet was refused, in dollars, and when that reason stops applying (pure: node tests import it).
-// Bets.Api counts money in cents ("minor units") in its problem details; a person reads dollars. Each refusal also
+// Bets.Api counts money in cents and gives the amounts behind a refusal as members of its problem details (minStake,
+// maxStake, neededCents, balanceCents, limitCents, stakedTodayCents, remainingCents); a person reads dollars. Each refusal also
 // says what would lift it (a stake in bounds, enough balance, another cell, a fresh price…), so the page can take the
 // message away as soon as it no longer holds instead of leaving a stale "refused" under a bet that would now go through.
 
-export interface Problem { status: number; type: string | null; message: string; retryAfterSeconds: number | null }
+export interface Problem {
+  status: number; type: string | null; message: string; retryAfterSeconds: number | null;
+  /** The problem's members beyond the standard ones: the refusal's facts, amounts in cents. */
+  facts?: Readonly<Record<string, unknown>>;
+}
 /** What was sent: the stake in cents and the cell's key. */
 export interface Attempt { stake: number; cell: string }
 /** The page now: stake in cents (null when the input is not a stake), picked cell, balance in cents. */
@@ -25,7 +30,11 @@ export interface Refusal { message: string; lifted: Lifted }
 
 export const usd = (cents: number) => (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD' });
 
-const cents = (text: string | undefined) => (text === undefined ? NaN : Number(text));
+/** An amount in cents from the problem's facts; undefined when the API did not give it. */
+const cents = (problem: Problem, name: string): number | undefined => {
+  const value = problem.facts?.[name];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+};
 
 /** The refusal of a placement, worded in dollars where Bets.Api gave cents. */
 export function refusalOf(problem: Problem, attempt: Attempt, now: number): Refusal {
@@ -34,25 +43,25 @@ export function refusalOf(problem: Problem, attempt: Attempt, now: number): Refu
   if (problem.status === 401) return { message: 'Your session has ended. Sign in again.', lifted: { when: 'signed-in' } };
   switch (kind) {
     case 'stake-out-of-bounds': {
-      const [, min, max] = /between (\d+) and (\d+)/.exec(text) ?? [];
-      if (Number.isFinite(cents(min)) && Number.isFinite(cents(max))) {
-        return { message: `The stake must be between ${usd(cents(min))} and ${usd(cents(max))}.`, lifted: { when: 'stake-in-bounds', min: cents(min), max: cents(max) } };
+      const min = cents(problem, 'minStake'), max = cents(problem, 'maxStake');
+      if (min !== undefined && max !== undefined) {
+        return { message: `The stake must be between ${usd(min)} and ${usd(max)}.`, lifted: { when: 'stake-in-bounds', min, max } };
       }
       break;
     }
     case 'insufficient-balance': {
-      const [, stake, balance] = /stake is (\d+) but the balance is (\d+)/.exec(text) ?? [];
-      const detail = Number.isFinite(cents(stake)) && Number.isFinite(cents(balance))
-        ? `The stake of ${usd(cents(stake))} is more than your balance of ${usd(cents(balance))}.`
-        : `The stake of ${usd(attempt.stake)} is more than your balance.`;
+      const needed = cents(problem, 'neededCents') ?? attempt.stake, balance = cents(problem, 'balanceCents');
+      const detail = balance !== undefined
+        ? `The stake of ${usd(needed)} is more than your balance of ${usd(balance)}.`
+        : `The stake of ${usd(needed)} is more than your balance.`;
       return { message: detail, lifted: { when: 'balance-covers-stake' } };
     }
     case 'daily-limit': {
-      const [, total, limit] = /stakes to (\d+), over the daily limit of (\d+)/.exec(text) ?? [];
-      if (Number.isFinite(cents(total)) && Number.isFinite(cents(limit))) {
-        const headroom = cents(limit) - (cents(total) - attempt.stake);
+      const limit = cents(problem, 'limitCents'), today = cents(problem, 'stakedTodayCents');
+      if (limit !== undefined && today !== undefined) {
+        const headroom = limit - today;
         return {
-          message: `This stake would bring today's stakes to ${usd(cents(total))}, over your daily limit of ${usd(cents(limit))} (days are UTC). ` +
+          message: `This stake would bring today's stakes to ${usd(today + attempt.stake)}, over your daily limit of ${usd(limit)} (days are UTC). ` +
             (headroom > 0 ? `You can still stake ${usd(headroom)} today.` : 'No more stakes today.'),
           lifted: { when: 'stake-at-most', max: Math.max(0, headroom) },
         };
@@ -60,10 +69,10 @@ export function refusalOf(problem: Problem, attempt: Attempt, now: number): Refu
       break;
     }
     case 'exposure-cap': {
-      const [, room] = /at most (\d+) more/.exec(text) ?? [];
-      if (Number.isFinite(cents(room))) {
+      const room = cents(problem, 'remainingCents');
+      if (room !== undefined) {
         return {
-          message: `This cell is full: at most ${usd(cents(room))} more can be paid out on it. Pick another cell or lower the stake.`,
+          message: `This cell is full: at most ${usd(room)} more can be paid out on it. Pick another cell or lower the stake.`,
           lifted: { when: 'another-cell-or-stake', cell: attempt.cell, stake: attempt.stake },
         };
       }
