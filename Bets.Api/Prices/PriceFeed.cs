@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Platform.Prices.Contracts;
 using StackExchange.Redis;
 
 namespace Bets.Api.Prices;
@@ -11,9 +12,9 @@ namespace Bets.Api.Prices;
 public sealed partial class PriceFeed(
     IConnectionMultiplexer redis, PriceStreamHub hub, IOptions<PriceFeedOptions> options, TimeProvider time, ILogger<PriceFeed> logger) : BackgroundService
 {
-    public const string LatestKey = "price:btc:usd";
-    public const string HistoryKey = "prices:btc:usd:ts";
-    public static readonly RedisChannel Channel = RedisChannel.Literal("prices:btc:usd");
+    public const string LatestKey = PriceKeys.Latest;
+    public const string HistoryKey = PriceKeys.History;
+    public static readonly RedisChannel Channel = RedisChannel.Literal(PriceKeys.Channel);
 
     private PriceSnapshot? _latest;
     private PriceSnapshot? _announcedStale;

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Prices.Ingest.Exchanges;
 using Prices.Ingest.Publishing;
+using Platform.Prices.Contracts;
 
 namespace Prices.Ingest.Aggregation;
 
@@ -162,7 +163,7 @@ public sealed partial class AggregationService(
         var quotes = new SourceQuote[result.Sources.Count];
         for (var i = 0; i < quotes.Length; i++)
         {
-            quotes[i] = SourceQuote.From(result.Sources[i]);
+            quotes[i] = new SourceQuote(result.Sources[i].Source, result.Sources[i].Price, result.Sources[i].Quote, result.Sources[i].ExchangeTimeMs);
         }
 
         var message = new PriceMessage(Symbol, price.Value, now, result.Status, quotes, lease.Owner, ++_seq) { TriggerTimestamp = trigger };

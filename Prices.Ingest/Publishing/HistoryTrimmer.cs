@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using Platform.Prices.Contracts;
 
 namespace Prices.Ingest.Publishing;
 

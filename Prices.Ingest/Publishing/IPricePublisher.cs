@@ -1,3 +1,5 @@
+using Platform.Prices.Contracts;
+
 namespace Prices.Ingest.Publishing;
 
 public enum PublishOutcome

@@ -29,20 +29,12 @@ public sealed class PublishingOptions
     internal TimeSpan RenewInterval => LeaseDuration / 3;
 }
 
-/// <summary>The Redis keys and channel Prices.Ingest writes (the design's key table).</summary>
-public static class PriceKeys
+/// <summary>
+/// The Redis keys only Prices.Ingest uses. The keys and channel it shares with its consumers are
+/// <see cref="Platform.Prices.Contracts.PriceKeys"/>.
+/// </summary>
+public static class IngestKeys
 {
-    /// <summary>string, TTL 1 h: the latest aggregated price message.</summary>
-    public const string Latest = "price:btc:usd";
-
-    /// <summary>sorted set, score = unix ms, member = <c>&lt;price&gt;:&lt;writer&gt;:&lt;seq&gt;</c>; entries kept 7 days.</summary>
-    public const string History = "prices:btc:usd:ts";
-
-    /// <summary>pub/sub channel: every aggregated price message.</summary>
-    public const string Channel = "prices:btc:usd";
-
     /// <summary>string with a PX expiry: the instance id of the single writer.</summary>
     public const string WriterLease = "prices:btc:usd:writer";
-
-    public static readonly TimeSpan LatestTtl = TimeSpan.FromHours(1);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using Platform.Prices.Contracts;
 
 namespace Prices.Ingest.Publishing;
 
@@ -43,7 +44,7 @@ public sealed partial class RedisPricePublisher(
         return {1, newest[2] or '', added}
         """;
 
-    private readonly RedisKey[] _keys = [PriceKeys.WriterLease, PriceKeys.Latest, PriceKeys.History];
+    private readonly RedisKey[] _keys = [IngestKeys.WriterLease, PriceKeys.Latest, PriceKeys.History];
     private readonly long _historyTtlMs = (long)options.Value.HistoryRetention.TotalMilliseconds;
     private readonly long _latestTtlSeconds = (long)PriceKeys.LatestTtl.TotalSeconds;
 

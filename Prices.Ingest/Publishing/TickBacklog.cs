@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Platform.Prices.Contracts;
 
 namespace Prices.Ingest.Publishing;
 

@@ -81,17 +81,17 @@ public sealed partial class WriterLease : BackgroundService, IWriterLease
             bool ours;
             if (Volatile.Read(ref _held))
             {
-                ours = (long)await db.ScriptEvaluateAsync(RenewScript, [PriceKeys.WriterLease], [Owner, leaseMs]).ConfigureAwait(false) == 1;
+                ours = (long)await db.ScriptEvaluateAsync(RenewScript, [IngestKeys.WriterLease], [Owner, leaseMs]).ConfigureAwait(false) == 1;
                 if (!ours)
                 {
                     MarkLost();
                     // Lost (for example the key vanished in a failover): try to take it straight back if it is free.
-                    ours = await db.StringSetAsync(PriceKeys.WriterLease, Owner, _options.LeaseDuration, When.NotExists).ConfigureAwait(false);
+                    ours = await db.StringSetAsync(IngestKeys.WriterLease, Owner, _options.LeaseDuration, When.NotExists).ConfigureAwait(false);
                 }
             }
             else
             {
-                ours = await db.StringSetAsync(PriceKeys.WriterLease, Owner, _options.LeaseDuration, When.NotExists).ConfigureAwait(false);
+                ours = await db.StringSetAsync(IngestKeys.WriterLease, Owner, _options.LeaseDuration, When.NotExists).ConfigureAwait(false);
             }
 
             Volatile.Write(ref _heldElsewhere, !ours);
@@ -127,7 +127,7 @@ public sealed partial class WriterLease : BackgroundService, IWriterLease
         Volatile.Write(ref _held, false);
         try
         {
-            await _redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [PriceKeys.WriterLease], [Owner])
+            await _redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [IngestKeys.WriterLease], [Owner])
                 .WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
             LogReleased(_logger, Owner);
         }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using Prices.Ingest;
 using Prices.Ingest.Publishing;
+using Platform.Prices.Contracts;
 
 namespace Prices.Bench;
 

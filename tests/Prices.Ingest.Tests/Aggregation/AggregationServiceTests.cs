@@ -7,6 +7,7 @@ using Prices.Ingest.Aggregation;
 using Prices.Ingest.Exchanges;
 using Prices.Ingest.Publishing;
 using Prices.Ingest.Tests.Fakes;
+using Platform.Prices.Contracts;
 
 namespace Prices.Ingest.Tests.Aggregation;
 

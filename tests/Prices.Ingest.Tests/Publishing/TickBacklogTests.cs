@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Prices.Ingest.Publishing;
 using Prices.Ingest.Tests.Fakes;
+using Platform.Prices.Contracts;
 
 namespace Prices.Ingest.Tests.Publishing;
 

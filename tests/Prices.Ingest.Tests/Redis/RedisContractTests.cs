@@ -6,6 +6,7 @@ using StackExchange.Redis;
 using Prices.Ingest.Publishing;
 using Prices.Ingest.Tests.Fakes;
 using static Prices.Ingest.Tests.Fakes.TestTimeouts;
+using Platform.Prices.Contracts;
 
 namespace Prices.Ingest.Tests.Redis;
 

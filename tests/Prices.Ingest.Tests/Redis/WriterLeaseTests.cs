@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Prices.Ingest.Publishing;
 using Prices.Ingest.Tests.Fakes;
 using static Prices.Ingest.Tests.Fakes.TestTimeouts;
+using Platform.Prices.Contracts;
 
 namespace Prices.Ingest.Tests.Redis;
 
