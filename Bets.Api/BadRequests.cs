@@ -40,7 +40,11 @@ public static partial class RequestErrors
         {
             return new() { ["body"] = [$"The body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})."] };
         }
-        if (field is null) return new() { ["body"] = ["The body must be a JSON object with this request's fields."] };
+        if (field is null)
+        {
+            return new() { ["body"] = ["The body must be a JSON object with this request's fields."] };
+        }
+
         return new()
         {
             [field] = [MoneyFields.Contains(field)
@@ -51,7 +55,11 @@ public static partial class RequestErrors
 
     public static Dictionary<string, string[]> Of(BadHttpRequestException e)
     {
-        if (e.InnerException is JsonException json) return Of(json);
+        if (e.InnerException is JsonException json)
+        {
+            return Of(json);
+        }
+
         if (QueryOrRoute().Match(e.Message) is { Success: true } m)
         {
             return new() { [m.Groups[1].Value] = [$"'{m.Groups[2].Value}' is not a valid value for '{m.Groups[1].Value}'."] };
@@ -81,7 +89,11 @@ internal sealed partial class BadRequestHandler(IProblemDetailsService problems,
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not BadHttpRequestException bad || context.Response.HasStarted) return false;
+        if (exception is not BadHttpRequestException bad || context.Response.HasStarted)
+        {
+            return false;
+        }
+
         var errors = RequestErrors.Of(bad);
         LogBadRequest(logger, context.Request.Method, context.Request.Path, string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(' ', e.Value)}")));
         // 400, or 415 for a body that is not declared as JSON.
@@ -90,7 +102,7 @@ internal sealed partial class BadRequestHandler(IProblemDetailsService problems,
         {
             HttpContext = context,
             ProblemDetails = new HttpValidationProblemDetails(errors) { Status = bad.StatusCode, Title = "The request is not valid", Type = Problems.InvalidRequest },
-        }).ConfigureAwait(false);
+        });
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Bad request {Method} {Path}: {Errors}")]

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Bets.Api.Auth;
 using Bets.Api.Bets;
 using Bets.Api.Data;
@@ -6,9 +7,7 @@ using Bets.Api.Prices;
 using Bets.Api.Resolution;
 using Bets.Api.Wallets;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Diagnostics;
 using Platform.Redis.Failover;
-using System.Text.Json.Serialization;
 
 namespace Bets.Api;
 
@@ -71,6 +70,9 @@ public static class Extensions
 
     private static void TryAddTimeProvider(this IServiceCollection services)
     {
-        if (services.All(d => d.ServiceType != typeof(TimeProvider))) services.AddSingleton(TimeProvider.System);
+        if (services.All(d => d.ServiceType != typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
     }
 }

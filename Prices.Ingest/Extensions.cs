@@ -1,10 +1,10 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Redis.Failover;
+using Prices.Ingest;
 using Prices.Ingest.Aggregation;
 using Prices.Ingest.Exchanges;
 using Prices.Ingest.Publishing;
 using Prices.Ingest.Simulation;
-using Prices.Ingest;
 
 namespace Microsoft.Extensions.Hosting;
 

@@ -170,13 +170,13 @@ public static class Extensions
         {
             foreach (var handler in handlers)
             {
-                if (await handler.TryHandleAsync(errorContext.HttpContext, errorContext.Exception, errorContext.HttpContext.RequestAborted).ConfigureAwait(false))
+                if (await handler.TryHandleAsync(errorContext.HttpContext, errorContext.Exception, errorContext.HttpContext.RequestAborted))
                 {
                     return;
                 }
             }
 
-            await next(errorContext).ConfigureAwait(false);
+            await next(errorContext);
         }
     }
 }

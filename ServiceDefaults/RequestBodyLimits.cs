@@ -64,11 +64,11 @@ public static partial class RequestBodyLimits
             context.Response.Headers.Connection = "close";
             context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
             await context.RequestServices.GetRequiredService<IProblemDetailsService>()
-                .WriteAsync(new ProblemDetailsContext { HttpContext = context }).ConfigureAwait(false);
+                .WriteAsync(new ProblemDetailsContext { HttpContext = context });
             return;
         }
 
-        await next(context).ConfigureAwait(false);
+        await next(context);
     });
 
     /// <summary>Every 413 in the user's words, whoever writes it: the early refusal above, or the status code pages

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Redis.Failover;
 
 namespace Sync.Api;

@@ -21,7 +21,7 @@ public static class AuthApi
 
     private static async Task<Ok<NonceResponse>> IssueNonce(SessionStore sessions, IOptions<AuthOptions> options, TimeProvider time)
     {
-        var nonce = await sessions.IssueNonceAsync().ConfigureAwait(false);
+        var nonce = await sessions.IssueNonceAsync();
         return TypedResults.Ok(new NonceResponse(nonce, time.GetUtcNow().AddSeconds(options.Value.NonceTtlSeconds)));
     }
 
@@ -41,18 +41,22 @@ public static class AuthApi
         var expect = new SiweExpectations(o.Domain, o.Uri, o.ChainId, null, skew, IssuedAtLead: skew);
         // Everything that needs no state first, so a message that can never succeed does not burn its nonce.
         var precheck = verifier.Verify(message!, request.Message, request.Signature, expect);
-        if (!precheck.Success) return Refused(StatusOf(precheck.Failure), precheck.Failure, precheck.Detail);
-        if (!await sessions.ConsumeNonceAsync(message!.Nonce).ConfigureAwait(false))
+        if (!precheck.Success)
+        {
+            return Refused(StatusOf(precheck.Failure), precheck.Failure, precheck.Detail);
+        }
+
+        if (!await sessions.ConsumeNonceAsync(message!.Nonce))
         {
             return Refused(401, SiweFailure.NonceMismatch, "The nonce is unknown, expired or already used; request a new one from GET /auth/nonce.");
         }
-        var (token, expires) = await sessions.CreateSessionAsync(message.Address, time.GetUtcNow()).ConfigureAwait(false);
+        var (token, expires) = await sessions.CreateSessionAsync(message.Address, time.GetUtcNow());
         return TypedResults.Ok(new SessionResponse(token, message.Address, expires));
     }
 
     private static async Task<NoContent> Logout(HttpContext context, SessionStore sessions)
     {
-        await sessions.DeleteAsync(SessionAuthenticationHandler.ReadToken(context.Request)!).ConfigureAwait(false);
+        await sessions.DeleteAsync(SessionAuthenticationHandler.ReadToken(context.Request)!);
         return TypedResults.NoContent();
     }
 

@@ -32,7 +32,11 @@ public static class EthereumAddress
     /// <summary>The EIP-55 encoding: a hex letter is upper case when the matching nibble of keccak(lowercase hex) is >= 8.</summary>
     public static string ToChecksum(string address)
     {
-        if (!IsWellFormed(address)) throw new FormatException("an address is 0x followed by 40 hex digits");
+        if (!IsWellFormed(address))
+        {
+            throw new FormatException("an address is 0x followed by 40 hex digits");
+        }
+
         var lower = address[2..].ToLowerInvariant();
         var hash = Keccak256.Hash(Encoding.ASCII.GetBytes(lower));
         var chars = new char[42];
@@ -58,7 +62,11 @@ public static class EthereumAddress
     /// <summary>EIP-55's acceptance rule: all-lower or all-upper (no checksum) or a correct checksum.</summary>
     public static bool IsValid(string? address)
     {
-        if (!IsWellFormed(address)) return false;
+        if (!IsWellFormed(address))
+        {
+            return false;
+        }
+
         var hex = address!.AsSpan(2);
         var hasLower = hex.ContainsAny("abcdef");
         var hasUpper = hex.ContainsAny("ABCDEF");
@@ -94,9 +102,17 @@ public static class EthereumSignature
     public static bool TryParseHex(string? hex, out byte[] bytes)
     {
         bytes = [];
-        if (hex is null) return false;
+        if (hex is null)
+        {
+            return false;
+        }
+
         var s = hex.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? hex[2..] : hex;
-        if (s.Length % 2 != 0) return false;
+        if (s.Length % 2 != 0)
+        {
+            return false;
+        }
+
         try
         {
             bytes = Convert.FromHexString(s);
@@ -112,20 +128,42 @@ public static class EthereumSignature
     public static SignatureError TryRecoverAddress(ReadOnlySpan<byte> digest, string signatureHex, out string? address)
     {
         address = null;
-        if (!TryParseHex(signatureHex, out var sig) || sig.Length == 0) return SignatureError.Malformed;
-        if (sig.Length != 65) return SignatureError.UnsupportedLength;
+        if (!TryParseHex(signatureHex, out var sig) || sig.Length == 0)
+        {
+            return SignatureError.Malformed;
+        }
+
+        if (sig.Length != 65)
+        {
+            return SignatureError.UnsupportedLength;
+        }
+
         int v = sig[64];
         // 27/28 is the personal_sign convention; 0/1 appear from some signers. EIP-155 values never sign messages.
         var recId = v switch { 27 or 28 => v - 27, 0 or 1 => v, _ => -1 };
-        if (recId < 0) return SignatureError.InvalidRecoveryId;
+        if (recId < 0)
+        {
+            return SignatureError.InvalidRecoveryId;
+        }
+
         var r = new BigInteger(1, sig, 0, 32);
         var s = new BigInteger(1, sig, 32, 32);
-        if (r.SignValue == 0 || s.SignValue == 0 || r.CompareTo(Curve.N) >= 0 || s.CompareTo(Curve.N) >= 0) return SignatureError.OutOfRange;
+        if (r.SignValue == 0 || s.SignValue == 0 || r.CompareTo(Curve.N) >= 0 || s.CompareTo(Curve.N) >= 0)
+        {
+            return SignatureError.OutOfRange;
+        }
         // EIP-2: (r, n - s) is a second valid signature for the same key; accept only the low-s form.
-        if (s.CompareTo(HalfN) > 0) return SignatureError.HighS;
+        if (s.CompareTo(HalfN) > 0)
+        {
+            return SignatureError.HighS;
+        }
 
         var point = Recover(digest, r, s, recId);
-        if (point is null) return SignatureError.NotRecoverable;
+        if (point is null)
+        {
+            return SignatureError.NotRecoverable;
+        }
+
         var encoded = point.GetEncoded(false);
         address = EthereumAddress.FromPublicKey(encoded.AsSpan(1));
         return SignatureError.None;
@@ -136,7 +174,11 @@ public static class EthereumSignature
         var curve = Curve.Curve;
         var prime = curve.Field.Characteristic;
         // recId < 2 always here, so x = r (x = r + n happens with negligible probability and is not produced by 27/28).
-        if (r.CompareTo(prime) >= 0) return null;
+        if (r.CompareTo(prime) >= 0)
+        {
+            return null;
+        }
+
         var xBytes = r.ToByteArrayUnsigned();
         var compressed = new byte[33];
         compressed[0] = (byte)(0x02 + (recId & 1));

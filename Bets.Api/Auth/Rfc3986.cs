@@ -16,10 +16,17 @@ public static class Rfc3986
 
     public static bool IsScheme(ReadOnlySpan<char> s)
     {
-        if (s.IsEmpty || !IsAlpha(s[0])) return false;
+        if (s.IsEmpty || !IsAlpha(s[0]))
+        {
+            return false;
+        }
+
         foreach (var c in s[1..])
         {
-            if (!(IsAlpha(c) || IsDigit(c) || c is '+' or '-' or '.')) return false;
+            if (!(IsAlpha(c) || IsDigit(c) || c is '+' or '-' or '.'))
+            {
+                return false;
+            }
         }
         return true;
     }
@@ -33,7 +40,11 @@ public static class Rfc3986
         {
             if (s[i] == '%')
             {
-                if (i + 2 >= s.Length || !IsHex(s[i + 1]) || !IsHex(s[i + 2])) return false;
+                if (i + 2 >= s.Length || !IsHex(s[i + 1]) || !IsHex(s[i + 2]))
+                {
+                    return false;
+                }
+
                 i += 2;
             }
             else if (!allowed(s[i]))
@@ -57,7 +68,10 @@ public static class Rfc3986
     {
         foreach (var c in s)
         {
-            if (!IsDigit(c)) return false;
+            if (!IsDigit(c))
+            {
+                return false;
+            }
         }
         return true;
     }
@@ -70,16 +84,32 @@ public static class Rfc3986
         {
             var dot = s.IndexOf('.');
             var part = dot < 0 ? s : s[..dot];
-            if (part.IsEmpty || part.Length > 3) return false;
+            if (part.IsEmpty || part.Length > 3)
+            {
+                return false;
+            }
+
             var value = 0;
             foreach (var c in part)
             {
-                if (!IsDigit(c)) return false;
+                if (!IsDigit(c))
+                {
+                    return false;
+                }
+
                 value = value * 10 + (c - '0');
             }
-            if (value > 255) return false;
+            if (value > 255)
+            {
+                return false;
+            }
+
             parts++;
-            if (dot < 0) break;
+            if (dot < 0)
+            {
+                break;
+            }
+
             s = s[(dot + 1)..];
         }
         return parts == 4;
@@ -87,10 +117,17 @@ public static class Rfc3986
 
     private static bool IsH16(ReadOnlySpan<char> s)
     {
-        if (s.IsEmpty || s.Length > 4) return false;
+        if (s.IsEmpty || s.Length > 4)
+        {
+            return false;
+        }
+
         foreach (var c in s)
         {
-            if (!IsHex(c)) return false;
+            if (!IsHex(c))
+            {
+                return false;
+            }
         }
         return true;
     }
@@ -99,11 +136,18 @@ public static class Rfc3986
     {
         var text = s.ToString();
         var doubleColon = text.IndexOf("::", StringComparison.Ordinal);
-        if (doubleColon >= 0 && text.IndexOf("::", doubleColon + 1, StringComparison.Ordinal) >= 0) return false;
+        if (doubleColon >= 0 && text.IndexOf("::", doubleColon + 1, StringComparison.Ordinal) >= 0)
+        {
+            return false;
+        }
 
         int CountGroups(string part, bool mayEndWithIPv4)
         {
-            if (part.Length == 0) return 0;
+            if (part.Length == 0)
+            {
+                return 0;
+            }
+
             var groups = part.Split(':');
             var count = 0;
             for (var i = 0; i < groups.Length; i++)
@@ -111,7 +155,11 @@ public static class Rfc3986
                 var g = groups[i];
                 if (i == groups.Length - 1 && mayEndWithIPv4 && g.Contains('.', StringComparison.Ordinal))
                 {
-                    if (!IsIPv4(g)) return -1;
+                    if (!IsIPv4(g))
+                    {
+                        return -1;
+                    }
+
                     count += 2;
                 }
                 else if (IsH16(g))
@@ -138,18 +186,36 @@ public static class Rfc3986
 
     public static bool IsIPvFuture(ReadOnlySpan<char> s)
     {
-        if (s.Length < 4 || s[0] is not ('v' or 'V')) return false;
+        if (s.Length < 4 || s[0] is not ('v' or 'V'))
+        {
+            return false;
+        }
+
         var dot = s.IndexOf('.');
-        if (dot < 2) return false;
+        if (dot < 2)
+        {
+            return false;
+        }
+
         foreach (var c in s[1..dot])
         {
-            if (!IsHex(c)) return false;
+            if (!IsHex(c))
+            {
+                return false;
+            }
         }
         var rest = s[(dot + 1)..];
-        if (rest.IsEmpty) return false;
+        if (rest.IsEmpty)
+        {
+            return false;
+        }
+
         foreach (var c in rest)
         {
-            if (!(IsUnreserved(c) || IsSubDelim(c) || c == ':')) return false;
+            if (!(IsUnreserved(c) || IsSubDelim(c) || c == ':'))
+            {
+                return false;
+            }
         }
         return true;
     }
@@ -169,7 +235,11 @@ public static class Rfc3986
         var at = s.LastIndexOf('@');
         if (at >= 0)
         {
-            if (!IsUserInfo(s[..at])) return false;
+            if (!IsUserInfo(s[..at]))
+            {
+                return false;
+            }
+
             s = s[(at + 1)..];
         }
         // The port separator is the last ':' outside an IP literal.
@@ -177,7 +247,11 @@ public static class Rfc3986
         var colon = s.LastIndexOf(':');
         if (colon > close)
         {
-            if (!IsPort(s[(colon + 1)..])) return false;
+            if (!IsPort(s[(colon + 1)..]))
+            {
+                return false;
+            }
+
             s = s[..colon];
         }
         return IsHost(s);
@@ -185,11 +259,22 @@ public static class Rfc3986
 
     private static bool IsPathAbEmpty(ReadOnlySpan<char> s)
     {
-        if (s.IsEmpty) return true;
-        if (s[0] != '/') return false;
+        if (s.IsEmpty)
+        {
+            return true;
+        }
+
+        if (s[0] != '/')
+        {
+            return false;
+        }
+
         foreach (var segment in s[1..].ToString().Split('/'))
         {
-            if (!IsSegment(segment)) return false;
+            if (!IsSegment(segment))
+            {
+                return false;
+            }
         }
         return true;
     }
@@ -198,18 +283,30 @@ public static class Rfc3986
     public static bool IsUri(ReadOnlySpan<char> s)
     {
         var colon = s.IndexOf(':');
-        if (colon <= 0 || !IsScheme(s[..colon])) return false;
+        if (colon <= 0 || !IsScheme(s[..colon]))
+        {
+            return false;
+        }
+
         var rest = s[(colon + 1)..];
         var hash = rest.IndexOf('#');
         if (hash >= 0)
         {
-            if (!IsFragment(rest[(hash + 1)..])) return false;
+            if (!IsFragment(rest[(hash + 1)..]))
+            {
+                return false;
+            }
+
             rest = rest[..hash];
         }
         var question = rest.IndexOf('?');
         if (question >= 0)
         {
-            if (!IsQuery(rest[(question + 1)..])) return false;
+            if (!IsQuery(rest[(question + 1)..]))
+            {
+                return false;
+            }
+
             rest = rest[..question];
         }
         if (rest.StartsWith("//"))
@@ -219,7 +316,11 @@ public static class Rfc3986
             var authority = slash < 0 ? rest : rest[..slash];
             return IsAuthority(authority) && IsPathAbEmpty(slash < 0 ? [] : rest[slash..]);
         }
-        if (rest.IsEmpty) return true;
+        if (rest.IsEmpty)
+        {
+            return true;
+        }
+
         if (rest[0] == '/')
         {
             // path-absolute: "/" [ segment-nz *( "/" segment ) ]

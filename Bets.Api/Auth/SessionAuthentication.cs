@@ -21,9 +21,17 @@ public sealed class SessionAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var token = ReadToken(Request);
-        if (string.IsNullOrEmpty(token)) return AuthenticateResult.NoResult();
-        var wallet = await sessions.ValidateAsync(token).ConfigureAwait(false);
-        if (wallet is null) return AuthenticateResult.Fail("The session token is unknown, expired or signed out.");
+        if (string.IsNullOrEmpty(token))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var wallet = await sessions.ValidateAsync(token);
+        if (wallet is null)
+        {
+            return AuthenticateResult.Fail("The session token is unknown, expired or signed out.");
+        }
+
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, wallet)], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
@@ -34,7 +42,7 @@ public sealed class SessionAuthenticationHandler(
         Response.Headers.WWWAuthenticate = "Bearer";
         await Results.Problem(statusCode: 401, title: "Sign-in required",
                 detail: "Send 'Authorization: Bearer <token>' with a session token from POST /auth/verify.")
-            .ExecuteAsync(Context).ConfigureAwait(false);
+            .ExecuteAsync(Context);
     }
 }
 

@@ -34,14 +34,14 @@ public sealed partial class SessionStore(
     public async Task<string> IssueNonceAsync()
     {
         var nonce = RandomNumberGenerator.GetString(Alphabet, 22);
-        await redis.GetDatabase().StringSetAsync(NonceKey(nonce), "1", TimeSpan.FromSeconds(options.Value.NonceTtlSeconds)).ConfigureAwait(false);
+        await redis.GetDatabase().StringSetAsync(NonceKey(nonce), "1", TimeSpan.FromSeconds(options.Value.NonceTtlSeconds));
         return nonce;
     }
 
     /// <summary>True exactly once per issued nonce, and never after it expired.</summary>
     public async Task<bool> ConsumeNonceAsync(string nonce)
     {
-        var value = await redis.GetDatabase().StringGetDeleteAsync(NonceKey(nonce)).ConfigureAwait(false);
+        var value = await redis.GetDatabase().StringGetDeleteAsync(NonceKey(nonce));
         return value.HasValue;
     }
 
@@ -49,16 +49,20 @@ public sealed partial class SessionStore(
     {
         var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var ttl = TimeSpan.FromHours(options.Value.SessionHours);
-        await redis.GetDatabase().StringSetAsync(SessionKey(wallet), Hash(secret), ttl).ConfigureAwait(false);
+        await redis.GetDatabase().StringSetAsync(SessionKey(wallet), Hash(secret), ttl);
         // The wallet's previous token is no longer valid anywhere.
-        await RevokeEverywhereAsync(wallet).ConfigureAwait(false);
+        await RevokeEverywhereAsync(wallet);
         return ($"{wallet}.{secret}", now + ttl);
     }
 
     /// <summary>Returns the wallet a token belongs to, or null.</summary>
     public async Task<string?> ValidateAsync(string token)
     {
-        if (!TrySplit(token, out var wallet, out var secret)) return null;
+        if (!TrySplit(token, out var wallet, out var secret))
+        {
+            return null;
+        }
+
         var actual = Encoding.ASCII.GetBytes(Hash(secret));
         var cacheFor = options.Value.SessionCacheSeconds;
         if (cacheFor > 0 && _revocationsLive && _cache.TryGetValue(wallet, out var cached)
@@ -67,8 +71,12 @@ public sealed partial class SessionStore(
             return CryptographicOperations.FixedTimeEquals(cached.Hash, actual) ? wallet : null;
         }
         var before = Interlocked.Read(ref _revocations);
-        var stored = await redis.GetDatabase().StringGetAsync(SessionKey(wallet)).ConfigureAwait(false);
-        if (!stored.HasValue) return null;
+        var stored = await redis.GetDatabase().StringGetAsync(SessionKey(wallet));
+        if (!stored.HasValue)
+        {
+            return null;
+        }
+
         var expected = Encoding.ASCII.GetBytes(stored.ToString());
         if (cacheFor > 0 && _revocationsLive && Interlocked.Read(ref _revocations) == before)
         {
@@ -79,10 +87,14 @@ public sealed partial class SessionStore(
 
     public async Task<bool> DeleteAsync(string token)
     {
-        var wallet = await ValidateAsync(token).ConfigureAwait(false);
-        if (wallet is null) return false;
-        var deleted = await redis.GetDatabase().KeyDeleteAsync(SessionKey(wallet)).ConfigureAwait(false);
-        await RevokeEverywhereAsync(wallet).ConfigureAwait(false);
+        var wallet = await ValidateAsync(token);
+        if (wallet is null)
+        {
+            return false;
+        }
+
+        var deleted = await redis.GetDatabase().KeyDeleteAsync(SessionKey(wallet));
+        await RevokeEverywhereAsync(wallet);
         return deleted;
     }
 
@@ -90,7 +102,7 @@ public sealed partial class SessionStore(
     private async Task RevokeEverywhereAsync(string wallet)
     {
         Revoke(wallet);
-        await redis.GetSubscriber().PublishAsync(RevokedChannel, wallet).ConfigureAwait(false);
+        await redis.GetSubscriber().PublishAsync(RevokedChannel, wallet);
     }
 
     private void Revoke(string wallet)
@@ -108,7 +120,11 @@ public sealed partial class SessionStore(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Value.SessionCacheSeconds <= 0) return;
+        if (options.Value.SessionCacheSeconds <= 0)
+        {
+            return;
+        }
+
         redis.ConnectionFailed += OnConnectionFailed;
         redis.ConnectionRestored += OnConnectionRestored;
         try
@@ -118,17 +134,17 @@ public sealed partial class SessionStore(
                 try
                 {
                     using var untraced = UntracedWork.Start("revocations-subscribe");
-                    await redis.GetSubscriber().SubscribeAsync(RevokedChannel, (_, value) => Revoke(value.ToString())).ConfigureAwait(false);
+                    await redis.GetSubscriber().SubscribeAsync(RevokedChannel, (_, value) => Revoke(value.ToString()));
                     TrustAgain();
                     break;
                 }
                 catch (Exception e) when (e is RedisException or RedisTimeoutException)
                 {
                     LogRedisUnavailable(logger, e.Message);
-                    await Task.Delay(TimeSpan.FromMilliseconds(500), stoppingToken).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), stoppingToken);
                 }
             }
-            await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(false);
+            await Task.Delay(Timeout.Infinite, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -145,7 +161,10 @@ public sealed partial class SessionStore(
     // Revocations published while it was down are lost: start from an empty cache.
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        if (e.ConnectionType == ConnectionType.Subscription) TrustAgain();
+        if (e.ConnectionType == ConnectionType.Subscription)
+        {
+            TrustAgain();
+        }
     }
 
     private void TrustAgain()
@@ -156,7 +175,10 @@ public sealed partial class SessionStore(
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
-        if (e.ConnectionType == ConnectionType.Subscription) Distrust();
+        if (e.ConnectionType == ConnectionType.Subscription)
+        {
+            Distrust();
+        }
     }
 
     private static bool TrySplit(string token, out string wallet, out string secret)

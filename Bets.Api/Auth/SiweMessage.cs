@@ -27,23 +27,46 @@ public sealed record SiweMessage
     public override string ToString()
     {
         var sb = new StringBuilder();
-        if (Scheme is not null) sb.Append(Scheme).Append("://");
+        if (Scheme is not null)
+        {
+            sb.Append(Scheme).Append("://");
+        }
+
         sb.Append(Domain).Append(Preamble).Append('\n');
         sb.Append(Address).Append("\n\n");
-        if (Statement is not null) sb.Append(Statement).Append('\n');
+        if (Statement is not null)
+        {
+            sb.Append(Statement).Append('\n');
+        }
+
         sb.Append('\n');
         sb.Append("URI: ").Append(Uri).Append('\n');
         sb.Append("Version: ").Append(Version).Append('\n');
         sb.Append("Chain ID: ").Append(ChainId.ToString(CultureInfo.InvariantCulture)).Append('\n');
         sb.Append("Nonce: ").Append(Nonce).Append('\n');
         sb.Append("Issued At: ").Append(IssuedAt);
-        if (ExpirationTime is not null) sb.Append("\nExpiration Time: ").Append(ExpirationTime);
-        if (NotBefore is not null) sb.Append("\nNot Before: ").Append(NotBefore);
-        if (RequestId is not null) sb.Append("\nRequest ID: ").Append(RequestId);
+        if (ExpirationTime is not null)
+        {
+            sb.Append("\nExpiration Time: ").Append(ExpirationTime);
+        }
+
+        if (NotBefore is not null)
+        {
+            sb.Append("\nNot Before: ").Append(NotBefore);
+        }
+
+        if (RequestId is not null)
+        {
+            sb.Append("\nRequest ID: ").Append(RequestId);
+        }
+
         if (Resources is not null)
         {
             sb.Append("\nResources:");
-            foreach (var r in Resources) sb.Append("\n- ").Append(r);
+            foreach (var r in Resources)
+            {
+                sb.Append("\n- ").Append(r);
+            }
         }
         return sb.ToString();
     }
@@ -51,24 +74,79 @@ public sealed record SiweMessage
     /// <summary>Checks every field against its ABNF rule; returns the first problem or null.</summary>
     public string? Validate()
     {
-        if (Scheme is not null && !Rfc3986.IsScheme(Scheme)) return "invalid scheme";
-        if (string.IsNullOrEmpty(Domain) || !Rfc3986.IsAuthority(Domain)) return "invalid domain: not an RFC 3986 authority";
-        if (!EthereumAddress.IsWellFormed(Address)) return "invalid address: expected 0x followed by 40 hex digits";
-        if (!EthereumAddress.IsChecksummed(Address)) return "invalid EIP-55 address";
-        if (Statement is not null && !IsStatement(Statement)) return "invalid statement";
-        if (string.IsNullOrEmpty(Uri) || !Rfc3986.IsUri(Uri)) return "invalid uri: not an RFC 3986 URI";
-        if (Version != "1") return "invalid version: must be 1";
-        if (ChainId < 0) return "invalid chain id";
-        if (!IsNonce(Nonce)) return "invalid nonce: at least 8 alphanumeric characters";
-        if (DateTimeCheck(IssuedAt, "issued-at") is { } e1) return e1;
-        if (ExpirationTime is not null && DateTimeCheck(ExpirationTime, "expiration-time") is { } e2) return e2;
-        if (NotBefore is not null && DateTimeCheck(NotBefore, "not-before") is { } e3) return e3;
-        if (RequestId is not null && !Rfc3986.IsSegment(RequestId)) return "invalid request id";
+        if (Scheme is not null && !Rfc3986.IsScheme(Scheme))
+        {
+            return "invalid scheme";
+        }
+
+        if (string.IsNullOrEmpty(Domain) || !Rfc3986.IsAuthority(Domain))
+        {
+            return "invalid domain: not an RFC 3986 authority";
+        }
+
+        if (!EthereumAddress.IsWellFormed(Address))
+        {
+            return "invalid address: expected 0x followed by 40 hex digits";
+        }
+
+        if (!EthereumAddress.IsChecksummed(Address))
+        {
+            return "invalid EIP-55 address";
+        }
+
+        if (Statement is not null && !IsStatement(Statement))
+        {
+            return "invalid statement";
+        }
+
+        if (string.IsNullOrEmpty(Uri) || !Rfc3986.IsUri(Uri))
+        {
+            return "invalid uri: not an RFC 3986 URI";
+        }
+
+        if (Version != "1")
+        {
+            return "invalid version: must be 1";
+        }
+
+        if (ChainId < 0)
+        {
+            return "invalid chain id";
+        }
+
+        if (!IsNonce(Nonce))
+        {
+            return "invalid nonce: at least 8 alphanumeric characters";
+        }
+
+        if (DateTimeCheck(IssuedAt, "issued-at") is { } e1)
+        {
+            return e1;
+        }
+
+        if (ExpirationTime is not null && DateTimeCheck(ExpirationTime, "expiration-time") is { } e2)
+        {
+            return e2;
+        }
+
+        if (NotBefore is not null && DateTimeCheck(NotBefore, "not-before") is { } e3)
+        {
+            return e3;
+        }
+
+        if (RequestId is not null && !Rfc3986.IsSegment(RequestId))
+        {
+            return "invalid request id";
+        }
+
         if (Resources is not null)
         {
             foreach (var r in Resources)
             {
-                if (!Rfc3986.IsUri(r)) return "invalid resource URI";
+                if (!Rfc3986.IsUri(r))
+                {
+                    return "invalid resource URI";
+                }
             }
         }
         return null;
@@ -78,17 +156,27 @@ public sealed record SiweMessage
     {
         foreach (var c in s)
         {
-            if (!(Rfc3986.IsReserved(c) || Rfc3986.IsUnreserved(c) || c == ' ')) return false;
+            if (!(Rfc3986.IsReserved(c) || Rfc3986.IsUnreserved(c) || c == ' '))
+            {
+                return false;
+            }
         }
         return true;
     }
 
     public static bool IsNonce(string? s)
     {
-        if (s is null || s.Length < 8) return false;
+        if (s is null || s.Length < 8)
+        {
+            return false;
+        }
+
         foreach (var c in s)
         {
-            if (!(Rfc3986.IsAlpha(c) || Rfc3986.IsDigit(c))) return false;
+            if (!(Rfc3986.IsAlpha(c) || Rfc3986.IsDigit(c)))
+            {
+                return false;
+            }
         }
         return true;
     }
@@ -99,7 +187,11 @@ public sealed record SiweMessage
 
     private static string? DateTimeCheck(string text, string rule)
     {
-        if (!DateTimeSyntax.IsMatch(text)) return $"invalid {rule} date time syntax";
+        if (!DateTimeSyntax.IsMatch(text))
+        {
+            return $"invalid {rule} date time syntax";
+        }
+
         return TryParseTimestamp(text, out _) ? null : $"invalid {rule} date time semantics";
     }
 
@@ -107,20 +199,40 @@ public sealed record SiweMessage
     public static bool TryParseTimestamp(string? text, out DateTimeOffset value)
     {
         value = default;
-        if (text is null) return false;
+        if (text is null)
+        {
+            return false;
+        }
+
         var m = DateTimeSyntax.Match(text);
-        if (!m.Success) return false;
+        if (!m.Success)
+        {
+            return false;
+        }
+
         int I(int g) => int.Parse(m.Groups[g].ValueSpan, CultureInfo.InvariantCulture);
         int year = I(1), month = I(2), day = I(3), hour = I(4), minute = I(5), second = I(6);
-        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year == 0 ? 2000 : year, month)) return false;
-        if (hour > 23 || minute > 59 || second > 59 || year == 0) return false;
+        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year == 0 ? 2000 : year, month))
+        {
+            return false;
+        }
+
+        if (hour > 23 || minute > 59 || second > 59 || year == 0)
+        {
+            return false;
+        }
+
         var offset = TimeSpan.Zero;
         var zone = m.Groups[8].Value;
         if (zone is not ("Z" or "z"))
         {
             var oh = int.Parse(zone.AsSpan(1, 2), CultureInfo.InvariantCulture);
             var om = int.Parse(zone.AsSpan(4, 2), CultureInfo.InvariantCulture);
-            if (oh > 23 || om > 59) return false;
+            if (oh > 23 || om > 59)
+            {
+                return false;
+            }
+
             offset = new TimeSpan(oh, om, 0) * (zone[0] == '-' ? -1 : 1);
         }
         var ticks = 0L;

@@ -30,20 +30,32 @@ public static class SiweParser
     public static SiweMessage Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (text.Contains('\r', StringComparison.Ordinal)) throw new SiweParseException("line breaks must be LF");
+        if (text.Contains('\r', StringComparison.Ordinal))
+        {
+            throw new SiweParseException("line breaks must be LF");
+        }
+
         var lines = text.Split('\n');
         var i = 0;
         string Next(string what) => i < lines.Length ? lines[i++] : throw new SiweParseException($"missing {what}");
         string Field(string prefix, string what)
         {
             var line = Next(what);
-            if (!line.StartsWith(prefix, StringComparison.Ordinal)) throw new SiweParseException($"expected '{prefix.Trim()}' line for {what}");
+            if (!line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                throw new SiweParseException($"expected '{prefix.Trim()}' line for {what}");
+            }
+
             return line[prefix.Length..];
         }
         bool Peek(string prefix) => i < lines.Length && lines[i].StartsWith(prefix, StringComparison.Ordinal);
 
         var header = Next("header");
-        if (!header.EndsWith(SiweMessage.Preamble, StringComparison.Ordinal)) throw new SiweParseException("missing preamble");
+        if (!header.EndsWith(SiweMessage.Preamble, StringComparison.Ordinal))
+        {
+            throw new SiweParseException("missing preamble");
+        }
+
         var authority = header[..^SiweMessage.Preamble.Length];
         string? scheme = null;
         var schemeEnd = authority.IndexOf("://", StringComparison.Ordinal);
@@ -51,13 +63,26 @@ public static class SiweParser
         {
             scheme = authority[..schemeEnd];
             authority = authority[(schemeEnd + 3)..];
-            if (!Rfc3986.IsScheme(scheme)) throw new SiweParseException("invalid scheme");
+            if (!Rfc3986.IsScheme(scheme))
+            {
+                throw new SiweParseException("invalid scheme");
+            }
         }
-        if (authority.Length == 0) throw new SiweParseException("missing domain");
+        if (authority.Length == 0)
+        {
+            throw new SiweParseException("missing domain");
+        }
 
         var address = Next("address");
-        if (address.Length == 0) throw new SiweParseException("missing address");
-        if (Next("blank line") != "") throw new SiweParseException("expected a blank line after the address");
+        if (address.Length == 0)
+        {
+            throw new SiweParseException("missing address");
+        }
+
+        if (Next("blank line") != "")
+        {
+            throw new SiweParseException("expected a blank line after the address");
+        }
 
         string? statement = null;
         if (i < lines.Length && lines[i] == "" && i + 1 < lines.Length && lines[i + 1].StartsWith("URI: ", StringComparison.Ordinal))
@@ -67,7 +92,10 @@ public static class SiweParser
         else
         {
             statement = Next("statement");
-            if (Next("blank line") != "") throw new SiweParseException("statement must be a single line followed by a blank line");
+            if (Next("blank line") != "")
+            {
+                throw new SiweParseException("statement must be a single line followed by a blank line");
+            }
         }
 
         var uri = Field("URI: ", "uri");
@@ -88,9 +116,15 @@ public static class SiweParser
         {
             i++;
             resources = [];
-            while (i < lines.Length && lines[i].StartsWith("- ", StringComparison.Ordinal)) resources.Add(lines[i++][2..]);
+            while (i < lines.Length && lines[i].StartsWith("- ", StringComparison.Ordinal))
+            {
+                resources.Add(lines[i++][2..]);
+            }
         }
-        if (i < lines.Length) throw new SiweParseException($"unexpected or out-of-order line: '{lines[i]}'");
+        if (i < lines.Length)
+        {
+            throw new SiweParseException($"unexpected or out-of-order line: '{lines[i]}'");
+        }
 
         var message = new SiweMessage
         {
@@ -98,7 +132,11 @@ public static class SiweParser
             ChainId = chainId, Nonce = nonce, IssuedAt = issuedAt, ExpirationTime = expiration, NotBefore = notBefore,
             RequestId = requestId, Resources = resources,
         };
-        if (message.Validate() is { } error) throw new SiweParseException(error);
+        if (message.Validate() is { } error)
+        {
+            throw new SiweParseException(error);
+        }
+
         return message;
     }
 }

@@ -65,7 +65,10 @@ public sealed class SiweVerifier(TimeProvider time)
         }
 
         var timeFailure = CheckTimes(message, expect.ClockSkew ?? TimeSpan.Zero, expect.IssuedAtLead);
-        if (timeFailure is not null) return timeFailure with { Message = message };
+        if (timeFailure is not null)
+        {
+            return timeFailure with { Message = message };
+        }
 
         var digest = EthereumSignature.PersonalMessageHash(messageText);
         var error = EthereumSignature.TryRecoverAddress(digest, signature, out var recovered);
@@ -101,7 +104,10 @@ public sealed class SiweVerifier(TimeProvider time)
     private SiweResult? CheckTimes(SiweMessage message, TimeSpan skew, TimeSpan? issuedAtLead)
     {
         var now = time.GetUtcNow();
-        if (!SiweMessage.TryParseTimestamp(message.IssuedAt, out var issued)) return new(SiweFailure.InvalidTimestamp, "Issued At is not a valid date-time.");
+        if (!SiweMessage.TryParseTimestamp(message.IssuedAt, out var issued))
+        {
+            return new(SiweFailure.InvalidTimestamp, "Issued At is not a valid date-time.");
+        }
         // A message dated ahead of our clock was made for later, or by a device whose clock is wrong; either way it is
         // not this sign-in. EIP-4361 leaves this to the relying party (the reference vectors verify messages at times
         // before their Issued At), so it applies only when asked for.
@@ -112,13 +118,27 @@ public sealed class SiweVerifier(TimeProvider time)
         }
         if (message.ExpirationTime is not null)
         {
-            if (!SiweMessage.TryParseTimestamp(message.ExpirationTime, out var exp)) return new(SiweFailure.InvalidTimestamp, "Expiration Time is not a valid date-time.");
-            if (now >= exp + skew) return new(SiweFailure.Expired, $"The message expired at {message.ExpirationTime}.");
+            if (!SiweMessage.TryParseTimestamp(message.ExpirationTime, out var exp))
+            {
+                return new(SiweFailure.InvalidTimestamp, "Expiration Time is not a valid date-time.");
+            }
+
+            if (now >= exp + skew)
+            {
+                return new(SiweFailure.Expired, $"The message expired at {message.ExpirationTime}.");
+            }
         }
         if (message.NotBefore is not null)
         {
-            if (!SiweMessage.TryParseTimestamp(message.NotBefore, out var nbf)) return new(SiweFailure.InvalidTimestamp, "Not Before is not a valid date-time.");
-            if (now + skew < nbf) return new(SiweFailure.NotYetValid, $"The message is not valid before {message.NotBefore}.");
+            if (!SiweMessage.TryParseTimestamp(message.NotBefore, out var nbf))
+            {
+                return new(SiweFailure.InvalidTimestamp, "Not Before is not a valid date-time.");
+            }
+
+            if (now + skew < nbf)
+            {
+                return new(SiweFailure.NotYetValid, $"The message is not valid before {message.NotBefore}.");
+            }
         }
         return null;
     }

@@ -64,9 +64,13 @@ public sealed partial class BetPlacement(
     /// <summary>Quotes, then commits in a transaction of its own (callers that keep nothing else with the bet).</summary>
     public async Task<PlaceOutcome> PlaceAsync(PlaceBet bet, CancellationToken ct = default)
     {
-        var (quote, refused) = await QuoteAsync(bet, ct).ConfigureAwait(false);
-        if (refused is not null) return refused;
-        return await PlaceAsync(quote!, ct).ConfigureAwait(false);
+        var (quote, refused) = await QuoteAsync(bet, ct);
+        if (refused is not null)
+        {
+            return refused;
+        }
+
+        return await PlaceAsync(quote!, ct);
     }
 
     /// <summary>Commits a quote in a transaction of its own.</summary>
@@ -96,7 +100,11 @@ public sealed partial class BetPlacement(
                 $"Bets are paused: the latest price is missing, marked stale or older than {feedOptions.Value.StaleAfterSeconds} s."));
         }
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (bet.WindowStart + windowMs <= now) return Refuse(bet, new(Refusal.CellInPast, "This cell's window has already ended."));
+        if (bet.WindowStart + windowMs <= now)
+        {
+            return Refuse(bet, new(Refusal.CellInPast, "This cell's window has already ended."));
+        }
+
         if (bet.WindowStart - now < o.MinLeadSeconds * 1000L)
         {
             return Refuse(bet, new(Refusal.CellTooSoon,
@@ -109,9 +117,13 @@ public sealed partial class BetPlacement(
             return Refuse(bet, new(Refusal.CellNotOnGrid,
                 $"Only bands {center - o.BandsEachSide}..{center + o.BandsEachSide} and windows up to {last} are open now."));
         }
-        var sigma = await grid.SigmaAsync(ct).ConfigureAwait(false);
+        var sigma = await grid.SigmaAsync(ct);
         var cell = GridCalculator.PriceCell(reading.Price, sigma, now, bet.Band, bet.WindowStart, o);
-        if (!cell.Bettable) return Refuse(bet, new(Refusal.CellNoValue, $"This cell cannot be bet on: {cell.Reason}."));
+        if (!cell.Bettable)
+        {
+            return Refuse(bet, new(Refusal.CellNoValue, $"This cell cannot be bet on: {cell.Reason}."));
+        }
+
         return (new Quote(bet.Wallet, bet.Stake, cell, reading.Price, o.MaxCellExposure), null);
     }
 

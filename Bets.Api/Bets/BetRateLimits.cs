@@ -48,6 +48,6 @@ public static class BetRateLimits
         var perMinute = context.RequestServices.GetRequiredService<IOptions<BettingOptions>>().Value.RateLimitPerMinute;
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         await BetsApi.Problem(StatusCodes.Status429TooManyRequests, Problems.RateLimited, "Too many bets",
-            $"At most {perMinute} bets per minute per wallet; retry in {seconds} s.").ExecuteAsync(context).ConfigureAwait(false);
+            $"At most {perMinute} bets per minute per wallet; retry in {seconds} s.").ExecuteAsync(context);
     }
 }

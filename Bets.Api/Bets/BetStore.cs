@@ -43,7 +43,11 @@ public sealed class BetStore(BetsDatabase db)
     public Account ReadAccount(SqliteTransaction tx, string wallet)
     {
         using var r = db.Statement(tx, "SELECT balance, daily_limit, excluded_until FROM wallets WHERE wallet = @wallet").With("@wallet", wallet).ExecuteReader();
-        if (!r.Read()) return new Account(0, null, null);
+        if (!r.Read())
+        {
+            return new Account(0, null, null);
+        }
+
         return new Account(r.GetInt64(0), r.IsDBNull(1) ? null : r.GetInt64(1), r.IsDBNull(2) ? null : r.GetInt64(2));
     }
 
@@ -81,17 +85,17 @@ public sealed class BetStore(BetsDatabase db)
 
     public async Task<IReadOnlyList<BetDto>> ListAsync(string wallet, string? status, int limit, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var c = await db.OpenAsync(ct);
         var rows = await c.QueryAsync<BetRow>(
             $"SELECT {Columns} FROM bets WHERE wallet = @wallet AND (@status IS NULL OR status = @status) ORDER BY created_at DESC, id DESC LIMIT @limit",
-            new { wallet, status, limit }).ConfigureAwait(false);
+            new { wallet, status, limit });
         return rows.Select(r => r.ToDto()).ToList();
     }
 
     public async Task<BetDto?> GetAsync(string id, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct).ConfigureAwait(false);
-        var row = await c.QuerySingleOrDefaultAsync<BetRow>($"SELECT {Columns} FROM bets WHERE id = @id", new { id }).ConfigureAwait(false);
+        await using var c = await db.OpenAsync(ct);
+        var row = await c.QuerySingleOrDefaultAsync<BetRow>($"SELECT {Columns} FROM bets WHERE id = @id", new { id });
         return row?.ToDto();
     }
 }

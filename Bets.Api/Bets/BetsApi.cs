@@ -50,13 +50,20 @@ public static class BetsApi
         try
         {
             var record = new IdempotencyRecord(key, Fingerprint(request));
-            if (await s.Idempotency.FindAsync(wallet, key, ct).ConfigureAwait(false) is { } earlier) return Replay(earlier, record);
-            var (quote, refused) = await s.Placement.QuoteAsync(new PlaceBet(wallet, request.Band, request.WindowStart, request.Stake), ct).ConfigureAwait(false);
-            if (refused is not null) return Refuse(refused, context); // decided without the lock: nothing to keep for a retry
+            if (await s.Idempotency.FindAsync(wallet, key, ct) is { } earlier)
+            {
+                return Replay(earlier, record);
+            }
+
+            var (quote, refused) = await s.Placement.QuoteAsync(new PlaceBet(wallet, request.Band, request.WindowStart, request.Stake), ct);
+            if (refused is not null)
+            {
+                return Refuse(refused, context); // decided without the lock: nothing to keep for a retry
+            }
             // The bet and the response to it commit together: a retry finds the response and never places twice.
             PlaceOutcome? outcome = null;
             var exchange = await s.Database.WriteAsync((_, tx) => Task.FromResult(s.Idempotency.FindUnderLock(tx, wallet, key)
-                ?? s.Idempotency.Save(tx, wallet, record, Store(outcome = s.Placement.Commit(tx, quote!), context, s.Json.Value.SerializerOptions))), ct).ConfigureAwait(false);
+                ?? s.Idempotency.Save(tx, wallet, record, Store(outcome = s.Placement.Commit(tx, quote!), context, s.Json.Value.SerializerOptions))), ct);
             return outcome switch
             {
                 null => Replay(exchange, record),
@@ -140,7 +147,10 @@ public static class BetsApi
         facts["code"] = Problems.Code(type);
         void Fact(string name, object? value)
         {
-            if (value is not null) facts[name] = value;
+            if (value is not null)
+            {
+                facts[name] = value;
+            }
         }
         // minStake/maxStake predate the Cents suffix; clients read them already.
         Fact("minStake", r.MinStakeCents);
@@ -162,7 +172,11 @@ public static class BetsApi
 
         public Task ExecuteAsync(HttpContext httpContext)
         {
-            if (Replayed) httpContext.Response.Headers["Idempotent-Replayed"] = "true";
+            if (Replayed)
+            {
+                httpContext.Response.Headers["Idempotent-Replayed"] = "true";
+            }
+
             return Results.Content(stored.Body, stored.ContentType, Encoding.UTF8, stored.Status).ExecuteAsync(httpContext);
         }
     }
@@ -180,10 +194,14 @@ public static class BetsApi
         {
             return RequestErrors.Problem(new Dictionary<string, string[]> { ["status"] = [$"status must be one of {string.Join(", ", Statuses)}."] });
         }
-        if (limit is < 1 or > 1000) return RequestErrors.Problem(new Dictionary<string, string[]> { ["limit"] = ["limit must be between 1 and 1000."] });
-        return TypedResults.Ok(await store.ListAsync(user.Wallet(), status, limit ?? 100, ct).ConfigureAwait(false));
+        if (limit is < 1 or > 1000)
+        {
+            return RequestErrors.Problem(new Dictionary<string, string[]> { ["limit"] = ["limit must be between 1 and 1000."] });
+        }
+
+        return TypedResults.Ok(await store.ListAsync(user.Wallet(), status, limit ?? 100, ct));
     }
 
     private static async Task<Results<Ok<BetDto>, NotFound>> Get(string id, ClaimsPrincipal user, BetStore store, CancellationToken ct) =>
-        await store.GetAsync(id, ct).ConfigureAwait(false) is { } bet && bet.Wallet == user.Wallet() ? TypedResults.Ok(bet) : TypedResults.NotFound();
+        await store.GetAsync(id, ct) is { } bet && bet.Wallet == user.Wallet() ? TypedResults.Ok(bet) : TypedResults.NotFound();
 }

@@ -11,7 +11,11 @@ public sealed partial class BetsDatabase
     /// </summary>
     internal async Task<T> ReadAsync<T>(string sql, Func<SqliteCommand, T> read, CancellationToken ct = default)
     {
-        if (!_readers.TryTake(out var reader)) reader = new KeptReader(await OpenAsync(ct).ConfigureAwait(false));
+        if (!_readers.TryTake(out var reader))
+        {
+            reader = new KeptReader(await OpenAsync(ct));
+        }
+
         var healthy = false;
         try
         {
@@ -21,10 +25,19 @@ public sealed partial class BetsDatabase
         }
         finally
         {
-            if (healthy && _readers.Count < MaxKeptReaders && !_stopping.IsCancellationRequested) _readers.Add(reader);
-            else reader.Dispose();
+            if (healthy && _readers.Count < MaxKeptReaders && !_stopping.IsCancellationRequested)
+            {
+                _readers.Add(reader);
+            }
+            else
+            {
+                reader.Dispose();
+            }
             // Dispose may have drained the pool between the check and the Add.
-            if (_stopping.IsCancellationRequested) DisposeReaders();
+            if (_stopping.IsCancellationRequested)
+            {
+                DisposeReaders();
+            }
         }
     }
 
@@ -45,14 +58,21 @@ public sealed partial class BetsDatabase
 
         public void Dispose()
         {
-            foreach (var command in _statements.Values) command.Dispose();
+            foreach (var command in _statements.Values)
+            {
+                command.Dispose();
+            }
+
             connection.Dispose();
         }
     }
 
     private void DisposeReaders()
     {
-        while (_readers.TryTake(out var reader)) reader.Dispose();
+        while (_readers.TryTake(out var reader))
+        {
+            reader.Dispose();
+        }
     }
 
     private const int MaxKeptReaders = 16;

@@ -36,13 +36,13 @@ public sealed partial class BetsDatabase : IDisposable
     public async Task<SqliteConnection> OpenAsync(CancellationToken ct = default)
     {
         var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(ct).ConfigureAwait(false);
+        await connection.OpenAsync(ct);
         // Pooled connections keep their settings: configure each physical connection once.
         if (!_configured.TryGetValue(connection.Handle!, out _))
         {
             // busy_timeout makes a second process wait for the write lock instead of failing at once; NORMAL is
             // durable across application crashes in WAL mode (an OS crash may lose the last commits, never corrupt).
-            await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;").ConfigureAwait(false);
+            await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
             _configured.AddOrUpdate(connection.Handle!, this);
         }
         return connection;
@@ -62,14 +62,21 @@ public sealed partial class BetsDatabase : IDisposable
         using var span = Telemetry.StartActivity($"transaction {_fileName}", ActivityKind.Client);
         span?.SetTag("db.system.name", "sqlite").SetTag("db.namespace", _fileName).SetTag("db.operation.name", "transaction");
         var unit = new WorkUnit<T>(work);
-        if (!_queue.Writer.TryWrite(unit)) throw new ObjectDisposedException(nameof(BetsDatabase));
+        if (!_queue.Writer.TryWrite(unit))
+        {
+            throw new ObjectDisposedException(nameof(BetsDatabase));
+        }
         // Cancelling abandons the wait only: the unit may still commit (a retry with the same Idempotency-Key replays it).
-        return await unit.Completion.Task.WaitAsync(ct).ConfigureAwait(false);
+        return await unit.Completion.Task.WaitAsync(ct);
     }
 
     private void EnsureWriter()
     {
-        if (_writer is not null) return;
+        if (_writer is not null)
+        {
+            return;
+        }
+
         lock (_queue)
         {
             if (_writer is null)
@@ -113,7 +120,11 @@ public sealed partial class BetsDatabase : IDisposable
             while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
                 batch.Clear();
-                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var unit)) batch.Add(unit);
+                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var unit))
+                {
+                    batch.Add(unit);
+                }
+
                 try
                 {
                     // One connection for the writer's lifetime, so its cached statements stay compiled.
@@ -138,14 +149,20 @@ public sealed partial class BetsDatabase : IDisposable
                     }
                     tx.Commit();
                     Volatile.Write(ref _uncheckpointed, 1);
-                    foreach (var unit in batch) unit.Publish();
+                    foreach (var unit in batch)
+                    {
+                        unit.Publish();
+                    }
                 }
                 catch (Exception e)
                 {
                     // BEGIN or COMMIT failed (busy, I/O, disk full): nothing of the batch was kept. Start the next batch
                     // on a fresh connection rather than trust one whose transaction state is unknown.
                     CloseWriterConnection();
-                    foreach (var unit in batch) unit.Fail(e);
+                    foreach (var unit in batch)
+                    {
+                        unit.Fail(e);
+                    }
                 }
             }
         }
@@ -171,7 +188,11 @@ public sealed partial class BetsDatabase : IDisposable
     {
         while (!_stopping.Token.WaitHandle.WaitOne(CheckpointInterval))
         {
-            if (Interlocked.Exchange(ref _uncheckpointed, 0) == 0) continue;
+            if (Interlocked.Exchange(ref _uncheckpointed, 0) == 0)
+            {
+                continue;
+            }
+
             try
             {
                 using var connection = OpenAsync().GetAwaiter().GetResult();
@@ -188,7 +209,11 @@ public sealed partial class BetsDatabase : IDisposable
 
     private void CloseWriterConnection()
     {
-        foreach (var command in _statements.Values) command.Dispose();
+        foreach (var command in _statements.Values)
+        {
+            command.Dispose();
+        }
+
         _statements.Clear();
         _writerConnection?.Dispose();
         _writerConnection = null;
@@ -218,11 +243,17 @@ public sealed partial class BetsDatabase : IDisposable
         private T? _result;
         public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public Exception? Failed { get; set; }
-        public async Task RunAsync(SqliteConnection connection, SqliteTransaction tx) => _result = await work(connection, tx).ConfigureAwait(false);
+        public async Task RunAsync(SqliteConnection connection, SqliteTransaction tx) => _result = await work(connection, tx);
         public void Publish()
         {
-            if (Failed is not null) Completion.TrySetException(Failed);
-            else Completion.TrySetResult(_result!);
+            if (Failed is not null)
+            {
+                Completion.TrySetException(Failed);
+            }
+            else
+            {
+                Completion.TrySetResult(_result!);
+            }
         }
         public void Fail(Exception e) => Completion.TrySetException(e);
     }
@@ -246,8 +277,15 @@ internal static class SqliteCommandExtensions
     {
         var parameters = command.Parameters;
         var index = parameters.IndexOf(name);
-        if (index < 0) parameters.AddWithValue(name, value ?? DBNull.Value);
-        else parameters[index].Value = value ?? DBNull.Value;
+        if (index < 0)
+        {
+            parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+        else
+        {
+            parameters[index].Value = value ?? DBNull.Value;
+        }
+
         return command;
     }
 

@@ -11,8 +11,11 @@ internal sealed partial class DatabaseMigrator(BetsDatabase db, ILogger<Database
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var result = await db.MigrateAsync(cancellationToken).ConfigureAwait(false);
-        if (result.From != result.To) LogMigrated(logger, db.DataSource, result.From, result.To);
+        var result = await db.MigrateAsync(cancellationToken);
+        if (result.From != result.To)
+        {
+            LogMigrated(logger, db.DataSource, result.From, result.To);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -28,10 +31,10 @@ internal sealed class SqliteHealthCheck(BetsDatabase db) : IHealthCheck
     {
         try
         {
-            await using var connection = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var connection = await db.OpenAsync(cancellationToken);
             await using var command = connection.CreateCommand();
             command.CommandText = "SELECT COUNT(*) FROM wallets LIMIT 1";
-            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            await command.ExecuteScalarAsync(cancellationToken);
             return HealthCheckResult.Healthy();
         }
         catch (SqliteException e)

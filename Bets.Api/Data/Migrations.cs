@@ -110,11 +110,18 @@ public sealed partial class BetsDatabase
     {
         for (var i = 0; i < migrations.Count; i++)
         {
-            if (migrations[i].Version != i + 1) throw new ArgumentException("migrations are numbered 1, 2, 3… in order", nameof(migrations));
+            if (migrations[i].Version != i + 1)
+            {
+                throw new ArgumentException("migrations are numbered 1, 2, 3… in order", nameof(migrations));
+            }
         }
         var dir = Path.GetDirectoryName(Path.GetFullPath(DataSource));
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        await using var connection = await OpenAsync(ct).ConfigureAwait(false);
+        if (!string.IsNullOrEmpty(dir))
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        await using var connection = await OpenAsync(ct);
         Execute(connection, null, "PRAGMA journal_mode = WAL;");
         var latest = migrations.Count;
         int? from = null;
@@ -122,17 +129,21 @@ public sealed partial class BetsDatabase
         foreach (var migration in migrations)
         {
             // Microsoft.Data.Sqlite begins IMMEDIATE unless asked for a deferred transaction: the write lock up front.
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
             version = VersionOf(connection, tx);
             from ??= version;
-            if (version > latest) throw new SchemaTooNewException(DataSource, version, latest);
+            if (version > latest)
+            {
+                throw new SchemaTooNewException(DataSource, version, latest);
+            }
+
             if (version < migration.Version)
             {
                 Execute(connection, tx, migration.Sql);
                 Execute(connection, tx, string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version = {migration.Version};"));
                 version = migration.Version;
             }
-            await tx.CommitAsync(ct).ConfigureAwait(false);
+            await tx.CommitAsync(ct);
         }
         return new MigrationResult(from ?? 0, version);
     }
@@ -140,10 +151,17 @@ public sealed partial class BetsDatabase
     private static int VersionOf(SqliteConnection connection, SqliteTransaction tx)
     {
         var version = Convert.ToInt32(Scalar(connection, tx, "PRAGMA user_version;"), CultureInfo.InvariantCulture);
-        if (version != 0) return version;
+        if (version != 0)
+        {
+            return version;
+        }
         // Releases before versioned migrations created the same tables as version 1 and left user_version at 0.
         var legacy = Convert.ToInt64(Scalar(connection, tx, "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = 'wallets';"), CultureInfo.InvariantCulture) > 0;
-        if (!legacy) return 0;
+        if (!legacy)
+        {
+            return 0;
+        }
+
         Execute(connection, tx, "PRAGMA user_version = 1;");
         return 1;
     }

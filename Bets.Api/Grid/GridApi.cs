@@ -7,7 +7,7 @@ public static class GridApi
     public static WebApplication MapGridApi(this WebApplication app)
     {
         app.MapGet("/grid", async (GridService grid, CancellationToken ct) =>
-                await grid.GridJsonAsync(ct).ConfigureAwait(false) is { } json
+                await grid.GridJsonAsync(ct) is { } json
                     ? Results.Text(json, "application/json")
                     : Results.Problem(statusCode: 503, title: "No price yet", detail: "The grid needs a price on price:btc:usd.",
                         type: Problems.StalePrice))

@@ -68,8 +68,16 @@ public static class GridCalculator
         var low = band * o.BandWidth;
         var high = low + o.BandWidth;
         var end = windowStart + o.WindowSeconds * 1000L;
-        if (end <= nowMs) return new GridCell(band, low, high, windowStart, end, 0, 0, false, "the window is in the past");
-        if (low <= 0) return new GridCell(band, low, high, windowStart, end, 0, 0, false, "the band is not a positive price");
+        if (end <= nowMs)
+        {
+            return new GridCell(band, low, high, windowStart, end, 0, 0, false, "the window is in the past");
+        }
+
+        if (low <= 0)
+        {
+            return new GridCell(band, low, high, windowStart, end, 0, 0, false, "the band is not a positive price");
+        }
+
         var t1 = Math.Max(0, (windowStart - nowMs) / 1000.0);
         var t2 = (end - nowMs) / 1000.0;
         var p = TouchProbability.Compute((double)price, (double)low, (double)high, sigmaPerSecond, t1, t2);
@@ -77,8 +85,15 @@ public static class GridCalculator
         // Rounded down to a hundredth so rounding always favours the house's stated edge.
         var multiplier = Math.Floor((decimal)raw * 100m) / 100m;
         string? reason = null;
-        if (windowStart - nowMs < o.MinLeadSeconds * 1000L) reason = $"the window starts in less than {o.MinLeadSeconds} s";
-        else if (multiplier <= 1m) reason = "the cell pays no more than the stake";
+        if (windowStart - nowMs < o.MinLeadSeconds * 1000L)
+        {
+            reason = $"the window starts in less than {o.MinLeadSeconds} s";
+        }
+        else if (multiplier <= 1m)
+        {
+            reason = "the cell pays no more than the stake";
+        }
+
         return new GridCell(band, low, high, windowStart, end, p, multiplier, reason is null, reason);
     }
 }

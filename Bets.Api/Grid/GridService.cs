@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Globalization;
+using System.Text.Json;
 using Bets.Api.Prices;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -32,14 +32,22 @@ public sealed class GridService(
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         if (_sigma is { } cached && now - cached.At < SigmaMaxAge.TotalMilliseconds)
         {
-            if (now - cached.At >= SigmaRefresh.TotalMilliseconds && _sigmaGate.Wait(0, CancellationToken.None)) _ = RefreshInBackgroundAsync(now);
+            if (now - cached.At >= SigmaRefresh.TotalMilliseconds && _sigmaGate.Wait(0, CancellationToken.None))
+            {
+                _ = RefreshInBackgroundAsync(now);
+            }
+
             return cached.Sigma;
         }
-        await _sigmaGate.WaitAsync(ct).ConfigureAwait(false);
+        await _sigmaGate.WaitAsync(ct);
         try
         {
-            if (_sigma is { } fresh && now - fresh.At < SigmaRefresh.TotalMilliseconds) return fresh.Sigma;
-            return await ComputeSigmaAsync(now, ct).ConfigureAwait(false);
+            if (_sigma is { } fresh && now - fresh.At < SigmaRefresh.TotalMilliseconds)
+            {
+                return fresh.Sigma;
+            }
+
+            return await ComputeSigmaAsync(now, ct);
         }
         finally
         {
@@ -51,7 +59,7 @@ public sealed class GridService(
     {
         try
         {
-            await ComputeSigmaAsync(now, CancellationToken.None).ConfigureAwait(false);
+            await ComputeSigmaAsync(now, CancellationToken.None);
         }
         catch (Exception e) when (e is RedisException or RedisTimeoutException)
         {
@@ -66,7 +74,7 @@ public sealed class GridService(
     private async Task<double> ComputeSigmaAsync(long now, CancellationToken ct)
     {
         var o = options.Value;
-        var ticks = await history.RangeAsync(now - o.VolatilityLookbackSeconds * 1000L, now, ct).ConfigureAwait(false);
+        var ticks = await history.RangeAsync(now - o.VolatilityLookbackSeconds * 1000L, now, ct);
         var estimate = Volatility.EwmaPerSecond(ticks, now, o.EwmaLambda) ?? GridCalculator.PerSecond(o.DefaultAnnualVolatility);
         var sigma = Math.Clamp(estimate, GridCalculator.PerSecond(o.MinAnnualVolatility), GridCalculator.PerSecond(o.MaxAnnualVolatility));
         _sigma = new SigmaSample(sigma, now);
@@ -76,8 +84,12 @@ public sealed class GridService(
     /// <summary>The grid as JSON, from the cache when a grid for this price bucket and window set exists.</summary>
     public async Task<string?> GridJsonAsync(CancellationToken ct = default)
     {
-        if (feed.Current() is not { } reading) return null;
-        var json = await FreshGridJsonAsync(reading.Snapshot, ct).ConfigureAwait(false);
+        if (feed.Current() is not { } reading)
+        {
+            return null;
+        }
+
+        var json = await FreshGridJsonAsync(reading.Snapshot, ct);
         return reading.Stale ? MarkStale(json, reading) : json;
     }
 
@@ -103,13 +115,17 @@ public sealed class GridService(
         var bucket = GridCalculator.Bucket(price.Price, o.PriceBucket);
         var key = "cache:grid:" + GridCalculator.CacheParams(o, bucket, GridCalculator.FirstWindowStart(now, o.WindowSeconds));
         var db = redis.GetDatabase();
-        var cached = await db.StringGetAsync(key).ConfigureAwait(false);
-        if (cached.HasValue) return cached.ToString();
-        var sigma = await SigmaAsync(ct).ConfigureAwait(false);
+        var cached = await db.StringGetAsync(key);
+        if (cached.HasValue)
+        {
+            return cached.ToString();
+        }
+
+        var sigma = await SigmaAsync(ct);
         // Priced at the bucket's price, so every instance caches the same grid for the same key.
         var grid = GridCalculator.Compute(bucket, price.Timestamp, sigma, now, o);
         var json = JsonSerializer.Serialize(grid, Json);
-        await db.StringSetAsync(key, json, TimeSpan.FromSeconds(o.GridCacheSeconds)).ConfigureAwait(false);
+        await db.StringSetAsync(key, json, TimeSpan.FromSeconds(o.GridCacheSeconds));
         return json;
     }
 }

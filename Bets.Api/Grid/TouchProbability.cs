@@ -15,15 +15,27 @@ public static class TouchProbability
 {
     public static double Compute(double spot, double low, double high, double sigmaPerSqrtSecond, double t1Seconds, double t2Seconds)
     {
-        if (!(spot > 0 && low > 0 && high > low && t2Seconds > t1Seconds && t2Seconds > 0)) throw new ArgumentOutOfRangeException(nameof(spot));
-        if (sigmaPerSqrtSecond <= 0) return spot >= low && spot <= high ? 1 : 0;
+        if (!(spot > 0 && low > 0 && high > low && t2Seconds > t1Seconds && t2Seconds > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(spot));
+        }
+
+        if (sigmaPerSqrtSecond <= 0)
+        {
+            return spot >= low && spot <= high ? 1 : 0;
+        }
+
         var x0 = Math.Log(spot);
         var l = Math.Log(low);
         var h = Math.Log(high);
         var t1 = Math.Max(0, t1Seconds);
         if (t1 < 1e-9)
         {
-            if (x0 >= l && x0 <= h) return 1;
+            if (x0 >= l && x0 <= h)
+            {
+                return 1;
+            }
+
             var distance = x0 > h ? x0 - h : l - x0;
             return Math.Min(1, 2 * Normal.Cdf(-distance / (sigmaPerSqrtSecond * Math.Sqrt(t2Seconds))));
         }
@@ -55,7 +67,11 @@ public static class Normal
 
     public static double Erfc(double x)
     {
-        if (x < 0) return 2 - Erfc(-x);
+        if (x < 0)
+        {
+            return 2 - Erfc(-x);
+        }
+
         if (x < 2.5)
         {
             // erf(x) = 2/√π Σ (-1)^n x^(2n+1) / (n! (2n+1))
@@ -65,7 +81,10 @@ public static class Normal
                 term *= -x2 / n;
                 var add = term / (2 * n + 1);
                 sum += add;
-                if (Math.Abs(add) < 1e-17 * Math.Abs(sum)) break;
+                if (Math.Abs(add) < 1e-17 * Math.Abs(sum))
+                {
+                    break;
+                }
             }
             return 1 - 2 / Math.Sqrt(Math.PI) * sum;
         }
@@ -82,7 +101,10 @@ public static class Normal
             d = 1 / d;
             var delta = c * d;
             f *= delta;
-            if (Math.Abs(delta - 1) < 1e-16) break;
+            if (Math.Abs(delta - 1) < 1e-16)
+            {
+                break;
+            }
         }
         return Math.Exp(-x * x) / Math.Sqrt(Math.PI) / f;
     }
@@ -95,9 +117,17 @@ public static class Normal
     /// </summary>
     public static double BivariateCdf(double a, double b, double rho)
     {
-        if (rho < 0 || rho >= 1) throw new ArgumentOutOfRangeException(nameof(rho));
+        if (rho < 0 || rho >= 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rho));
+        }
+
         var independent = Cdf(a) * Cdf(b);
-        if (rho == 0) return independent;
+        if (rho == 0)
+        {
+            return independent;
+        }
+
         var upper = Math.Asin(rho);
         var half = upper / 2;
         double sum = 0;
@@ -136,7 +166,10 @@ public static class Normal
                     derivative = n * (x * p1 - p0) / (x * x - 1);
                     var dx = p1 / derivative;
                     x -= dx;
-                    if (Math.Abs(dx) < 1e-15) break;
+                    if (Math.Abs(dx) < 1e-15)
+                    {
+                        break;
+                    }
                 }
                 Nodes[i] = x;
                 Weights[i] = 2 / ((1 - x * x) * derivative * derivative);

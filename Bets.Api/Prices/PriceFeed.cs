@@ -24,7 +24,11 @@ public sealed partial class PriceFeed(
     /// <summary>The latest price as of now, with its age and whether it is stale; null before the first price.</summary>
     public PriceReading? Current()
     {
-        if (Latest is not { } snapshot) return null;
+        if (Latest is not { } snapshot)
+        {
+            return null;
+        }
+
         var age = Math.Max(0, time.GetUtcNow().ToUnixTimeMilliseconds() - snapshot.Timestamp);
         return new PriceReading(snapshot, age, snapshot.IsStale(snapshot.Timestamp + age, options.Value.StaleAfterSeconds));
     }
@@ -34,12 +38,12 @@ public sealed partial class PriceFeed(
         redis.ConnectionRestored += OnConnectionRestored;
         try
         {
-            await SubscribeWithRetryAsync(stoppingToken).ConfigureAwait(false);
+            await SubscribeWithRetryAsync(stoppingToken);
             while (!stoppingToken.IsCancellationRequested)
             {
-                await ResyncAsync().ConfigureAwait(false);
+                await ResyncAsync();
                 AnnounceIfAged();
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -58,13 +62,13 @@ public sealed partial class PriceFeed(
             try
             {
                 using var untraced = UntracedWork.Start("price-subscribe");
-                await redis.GetSubscriber().SubscribeAsync(Channel, (_, value) => Accept(value.ToString(), fromChannel: true)).ConfigureAwait(false);
+                await redis.GetSubscriber().SubscribeAsync(Channel, (_, value) => Accept(value.ToString(), fromChannel: true));
                 return;
             }
             catch (Exception e) when (e is RedisException or RedisTimeoutException)
             {
                 LogRedisUnavailable(logger, e.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(500), ct).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
             }
         }
     }
@@ -72,7 +76,10 @@ public sealed partial class PriceFeed(
     // Raised after StackExchange.Redis resubscribed on the new (or restored) subscription connection.
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        if (e.ConnectionType == ConnectionType.Subscription) _ = ResyncAsync();
+        if (e.ConnectionType == ConnectionType.Subscription)
+        {
+            _ = ResyncAsync();
+        }
     }
 
     /// <summary>Reads the key; used at start, after a resubscribe and as a periodic safety net.</summary>
@@ -82,8 +89,11 @@ public sealed partial class PriceFeed(
         using var untraced = UntracedWork.Start("price-resync");
         try
         {
-            var value = await redis.GetDatabase().StringGetAsync(LatestKey).ConfigureAwait(false);
-            if (value.HasValue) Accept(value.ToString(), fromChannel: false);
+            var value = await redis.GetDatabase().StringGetAsync(LatestKey);
+            if (value.HasValue)
+            {
+                Accept(value.ToString(), fromChannel: false);
+            }
         }
         catch (Exception e) when (e is RedisException or RedisTimeoutException)
         {
@@ -97,10 +107,18 @@ public sealed partial class PriceFeed(
     /// </summary>
     private void AnnounceIfAged()
     {
-        if (Current() is not { Stale: true } reading || reading.Snapshot == Volatile.Read(ref _announcedStale)) return;
+        if (Current() is not { Stale: true } reading || reading.Snapshot == Volatile.Read(ref _announcedStale))
+        {
+            return;
+        }
+
         Volatile.Write(ref _announcedStale, reading.Snapshot);
         // Published as "stale" already: the clients got it so.
-        if (!string.Equals(reading.Snapshot.Status, "ok", StringComparison.OrdinalIgnoreCase)) return;
+        if (!string.Equals(reading.Snapshot.Status, "ok", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
         LogFeedStale(logger, reading.AgeMs);
         hub.Publish(reading.Json);
     }
@@ -116,9 +134,20 @@ public sealed partial class PriceFeed(
         {
             var current = Volatile.Read(ref _latest);
             // Never go back in time: a resync may read an older value than the channel just delivered.
-            if (current is not null && snapshot!.Timestamp < current.Timestamp) return;
-            if (current is not null && snapshot!.Timestamp == current.Timestamp && !fromChannel) return;
-            if (Interlocked.CompareExchange(ref _latest, snapshot, current) == current) break;
+            if (current is not null && snapshot!.Timestamp < current.Timestamp)
+            {
+                return;
+            }
+
+            if (current is not null && snapshot!.Timestamp == current.Timestamp && !fromChannel)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _latest, snapshot, current) == current)
+            {
+                break;
+            }
         }
         hub.Publish(snapshot!.Json);
     }

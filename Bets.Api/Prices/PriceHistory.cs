@@ -17,11 +17,14 @@ public sealed class RedisPriceHistory(IConnectionMultiplexer redis) : IPriceHist
 {
     public async Task<IReadOnlyList<PriceTick>> RangeAsync(long fromMs, long toMs, CancellationToken ct = default)
     {
-        var entries = await redis.GetDatabase().SortedSetRangeByScoreWithScoresAsync(PriceFeed.HistoryKey, fromMs, toMs).ConfigureAwait(false);
+        var entries = await redis.GetDatabase().SortedSetRangeByScoreWithScoresAsync(PriceFeed.HistoryKey, fromMs, toMs);
         var ticks = new List<PriceTick>(entries.Length);
         foreach (var e in entries)
         {
-            if (PriceFormat.TryParseHistoryMember(e.Element.ToString(), e.Score, out var tick)) ticks.Add(tick);
+            if (PriceFormat.TryParseHistoryMember(e.Element.ToString(), e.Score, out var tick))
+            {
+                ticks.Add(tick);
+            }
         }
         ticks.Sort((a, b) => a.Timestamp.CompareTo(b.Timestamp));
         return ticks;
@@ -29,7 +32,7 @@ public sealed class RedisPriceHistory(IConnectionMultiplexer redis) : IPriceHist
 
     public async Task<long?> NewestAsync(CancellationToken ct = default)
     {
-        var newest = await redis.GetDatabase().SortedSetRangeByRankWithScoresAsync(PriceFeed.HistoryKey, -1, -1).ConfigureAwait(false);
+        var newest = await redis.GetDatabase().SortedSetRangeByRankWithScoresAsync(PriceFeed.HistoryKey, -1, -1);
         return newest.Length == 0 ? null : (long)newest[0].Score;
     }
 }

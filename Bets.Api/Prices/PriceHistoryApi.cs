@@ -28,7 +28,7 @@ public static class PriceHistoryApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["minutes"] = [$"minutes must be between 1 and {MaxMinutes}."] });
         }
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var ticks = await history.RangeAsync(now - minutes * 60_000L, now, ct).ConfigureAwait(false);
+        var ticks = await history.RangeAsync(now - minutes * 60_000L, now, ct);
         return TypedResults.Ok(PerSecond(ticks));
     }
 
@@ -38,8 +38,14 @@ public static class PriceHistoryApi
         var points = new List<PricePoint>();
         foreach (var tick in ascending)
         {
-            if (points.Count > 0 && points[^1].Timestamp / 1000 == tick.Timestamp / 1000) points[^1] = new PricePoint(tick.Timestamp, tick.Price);
-            else points.Add(new PricePoint(tick.Timestamp, tick.Price));
+            if (points.Count > 0 && points[^1].Timestamp / 1000 == tick.Timestamp / 1000)
+            {
+                points[^1] = new PricePoint(tick.Timestamp, tick.Price);
+            }
+            else
+            {
+                points.Add(new PricePoint(tick.Timestamp, tick.Price));
+            }
         }
         return points;
     }

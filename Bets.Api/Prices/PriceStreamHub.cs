@@ -29,7 +29,11 @@ public sealed partial class PriceStreamHub(IConnectionMultiplexer redis, ILogger
         var payload = new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(json));
         foreach (var client in _clients.Values)
         {
-            if (client.Mailbox.Reader.Count > 0) Interlocked.Increment(ref client.Skipped);
+            if (client.Mailbox.Reader.Count > 0)
+            {
+                Interlocked.Increment(ref client.Skipped);
+            }
+
             client.Mailbox.Writer.TryWrite(payload);
         }
     }
@@ -41,18 +45,22 @@ public sealed partial class PriceStreamHub(IConnectionMultiplexer redis, ILogger
         var client = new Client();
         _clients[id] = client;
         // Registered first, then the current price unless a newer one already arrived: no price falls in between.
-        if (current() is { } now && client.Mailbox.Reader.Count == 0) client.Mailbox.Writer.TryWrite(Encoding.UTF8.GetBytes(now));
-        await TrackAsync(id, add: true).ConfigureAwait(false);
+        if (current() is { } now && client.Mailbox.Reader.Count == 0)
+        {
+            client.Mailbox.Writer.TryWrite(Encoding.UTF8.GetBytes(now));
+        }
+
+        await TrackAsync(id, add: true);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
             var sending = SendLoopAsync(socket, client, cts.Token);
             var receiving = ReceiveLoopAsync(socket, cts.Token);
-            await Task.WhenAny(sending, receiving).ConfigureAwait(false);
-            await cts.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAny(sending, receiving);
+            await cts.CancelAsync();
             try
             {
-                await Task.WhenAll(sending, receiving).ConfigureAwait(false);
+                await Task.WhenAll(sending, receiving);
             }
             catch (Exception e) when (e is OperationCanceledException or WebSocketException)
             {
@@ -61,7 +69,7 @@ public sealed partial class PriceStreamHub(IConnectionMultiplexer redis, ILogger
         finally
         {
             _clients.TryRemove(id, out _);
-            await TrackAsync(id, add: false).ConfigureAwait(false);
+            await TrackAsync(id, add: false);
         }
     }
 
@@ -69,10 +77,10 @@ public sealed partial class PriceStreamHub(IConnectionMultiplexer redis, ILogger
     {
         // One timer per client, re-armed per send: a client that stops reading is dropped after SendTimeout.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        await foreach (var payload in client.Mailbox.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+        await foreach (var payload in client.Mailbox.Reader.ReadAllAsync(ct))
         {
             timeout.CancelAfter(SendTimeout);
-            await socket.SendAsync(payload, WebSocketMessageType.Text, endOfMessage: true, timeout.Token).ConfigureAwait(false);
+            await socket.SendAsync(payload, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
             timeout.CancelAfter(Timeout.InfiniteTimeSpan);
         }
     }
@@ -82,10 +90,10 @@ public sealed partial class PriceStreamHub(IConnectionMultiplexer redis, ILogger
         var buffer = new byte[256];
         while (socket.State == WebSocketState.Open)
         {
-            var result = await socket.ReceiveAsync(buffer, ct).ConfigureAwait(false);
+            var result = await socket.ReceiveAsync(buffer, ct);
             if (result.MessageType == WebSocketMessageType.Close)
             {
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct).ConfigureAwait(false);
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, ct);
                 return;
             }
         }
@@ -96,8 +104,14 @@ public sealed partial class PriceStreamHub(IConnectionMultiplexer redis, ILogger
         try
         {
             var db = redis.GetDatabase();
-            if (add) await db.SetAddAsync(ClientsKey, id).ConfigureAwait(false);
-            else await db.SetRemoveAsync(ClientsKey, id).ConfigureAwait(false);
+            if (add)
+            {
+                await db.SetAddAsync(ClientsKey, id);
+            }
+            else
+            {
+                await db.SetRemoveAsync(ClientsKey, id);
+            }
         }
         catch (Exception e) when (e is RedisException or RedisTimeoutException)
         {

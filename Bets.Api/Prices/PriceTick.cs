@@ -36,10 +36,18 @@ public static class Volatility
     /// <summary>Returns σ per √second, or null when there are fewer than 30 one-second returns.</summary>
     public static double? EwmaPerSecond(IReadOnlyList<PriceTick> ticks, long nowMs, double lambda)
     {
-        if (ticks.Count < 2) return null;
+        if (ticks.Count < 2)
+        {
+            return null;
+        }
+
         var start = ticks[0].Timestamp / 1000 + 1;
         var end = nowMs / 1000;
-        if (end - start < 30) return null;
+        if (end - start < 30)
+        {
+            return null;
+        }
+
         var i = 0;
         double? previous = null;
         double variance = 0;
@@ -48,7 +56,11 @@ public static class Volatility
         for (var second = start; second <= end; second++)
         {
             var boundary = second * 1000;
-            while (i < ticks.Count && ticks[i].Timestamp <= boundary) last = (double)ticks[i++].Price;
+            while (i < ticks.Count && ticks[i].Timestamp <= boundary)
+            {
+                last = (double)ticks[i++].Price;
+            }
+
             if (previous is { } p)
             {
                 var r = Math.Log(last / p);

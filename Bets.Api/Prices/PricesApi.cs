@@ -17,8 +17,8 @@ public static class PricesApi
             {
                 return Results.Problem(statusCode: 400, title: "WebSocket required", detail: "Connect to /ws/prices with a WebSocket upgrade request.");
             }
-            using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
-            await hub.ServeAsync(socket, () => feed.Current()?.Json, context.RequestAborted).ConfigureAwait(false);
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            await hub.ServeAsync(socket, () => feed.Current()?.Json, context.RequestAborted);
             return Results.Empty;
         }).WithTags("Prices").WithSummary("WebSocket stream: the current price on connect, then every published price (slow clients get only the newest).");
         return app;

@@ -32,8 +32,14 @@ public static class Outcome
         var inside = new List<PriceTick>();
         foreach (var t in ticks)
         {
-            if (t.Timestamp <= start) before = t;
-            else if (t.Timestamp <= end) inside.Add(t);
+            if (t.Timestamp <= start)
+            {
+                before = t;
+            }
+            else if (t.Timestamp <= end)
+            {
+                inside.Add(t);
+            }
         }
         // The path is continuous between ticks, so it touched [low, high] iff min <= high and max >= low over the window,
         // counting the price in force at the start.
@@ -85,23 +91,30 @@ public sealed class BetResolver(BetsDatabase db, IPriceHistory history, TimeProv
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         List<DueBet> due;
-        await using (var c = await db.OpenAsync(ct).ConfigureAwait(false))
+        await using (var c = await db.OpenAsync(ct))
         {
             due = (await c.QueryAsync<DueBet>(
                 """
                 SELECT id AS Id, wallet AS Wallet, cell AS Cell, price_low AS PriceLow, price_high AS PriceHigh, window_start AS WindowStart,
                        window_end AS WindowEnd, stake AS Stake, potential_payout AS PotentialPayout
                 FROM bets WHERE status = 'open' AND window_end <= @cutoff ORDER BY window_end LIMIT @batch
-                """, new { cutoff = now - settleDelayMs, batch }).ConfigureAwait(false)).AsList();
+                """, new { cutoff = now - settleDelayMs, batch })).AsList();
         }
-        if (due.Count == 0) return 0;
+        if (due.Count == 0)
+        {
+            return 0;
+        }
 
-        var newest = await history.NewestAsync(ct).ConfigureAwait(false);
+        var newest = await history.NewestAsync(ct);
         var settled = 0;
         foreach (var window in due.GroupBy(b => (b.WindowStart, b.WindowEnd)))
         {
-            if (!Outcome.Ready(window.Key.WindowEnd, newest, now, historyWaitMs)) continue;
-            var ticks = await history.RangeAsync(window.Key.WindowStart - gapToleranceMs, window.Key.WindowEnd, ct).ConfigureAwait(false);
+            if (!Outcome.Ready(window.Key.WindowEnd, newest, now, historyWaitMs))
+            {
+                continue;
+            }
+
+            var ticks = await history.RangeAsync(window.Key.WindowStart - gapToleranceMs, window.Key.WindowEnd, ct);
             var decisions = window.Select(b => (Bet: b, Evidence: Outcome.Decide(Dec(b.PriceLow), Dec(b.PriceHigh), b.WindowStart, b.WindowEnd, ticks, gapToleranceMs))).ToList();
             settled += await db.WriteAsync(async (c, tx) =>
             {
@@ -117,18 +130,22 @@ public sealed class BetResolver(BetsDatabase db, IPriceHistory history, TimeProv
                     };
                     var changed = await c.ExecuteAsync(
                         "UPDATE bets SET status = @status, payout = @payout, evidence = @evidence, resolved_at = @at WHERE id = @id AND status = 'open'",
-                        new { status, payout, evidence = JsonSerializer.Serialize(evidence, Json), at, id = bet.Id }, tx).ConfigureAwait(false);
-                    if (changed != 1) continue; // another instance got there first
+                        new { status, payout, evidence = JsonSerializer.Serialize(evidence, Json), at, id = bet.Id }, tx);
+                    if (changed != 1)
+                    {
+                        continue; // another instance got there first
+                    }
+
                     await c.ExecuteAsync("UPDATE cell_exposure SET exposure = MAX(0, exposure - @extra) WHERE cell = @cell",
-                        new { extra = bet.PotentialPayout - bet.Stake, cell = bet.Cell }, tx).ConfigureAwait(false);
+                        new { extra = bet.PotentialPayout - bet.Stake, cell = bet.Cell }, tx);
                     if (kind is not null && payout > 0)
                     {
-                        await WalletLedger.CreditAsync(c, tx, bet.Wallet, payout, kind, bet.Id, at).ConfigureAwait(false);
+                        await WalletLedger.CreditAsync(c, tx, bet.Wallet, payout, kind, bet.Id, at);
                     }
                     count++;
                 }
                 return count;
-            }, ct).ConfigureAwait(false);
+            }, ct);
         }
         return settled;
     }

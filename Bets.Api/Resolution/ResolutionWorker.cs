@@ -19,8 +19,11 @@ public sealed partial class ResolutionWorker(BetResolver resolver, IOptions<Bett
                 int settled;
                 do
                 {
-                    settled = await resolver.ResolveDueAsync(o.SettleDelaySeconds * 1000, o.GapToleranceSeconds * 1000L, o.HistoryWaitSeconds * 1000L, ct: stoppingToken).ConfigureAwait(false);
-                    if (settled > 0) LogSettled(logger, settled);
+                    settled = await resolver.ResolveDueAsync(o.SettleDelaySeconds * 1000, o.GapToleranceSeconds * 1000L, o.HistoryWaitSeconds * 1000L, ct: stoppingToken);
+                    if (settled > 0)
+                    {
+                        LogSettled(logger, settled);
+                    }
                 } while (settled > 0 && !stoppingToken.IsCancellationRequested);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -34,7 +37,7 @@ public sealed partial class ResolutionWorker(BetResolver resolver, IOptions<Bett
             }
             try
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(o.ResolutionIntervalMs), time, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(o.ResolutionIntervalMs), time, stoppingToken);
             }
             catch (OperationCanceledException)
             {

@@ -15,33 +15,33 @@ public sealed class WalletLedger(BetsDatabase db, TimeProvider time)
 
     public async Task<WalletState> GetAsync(string wallet, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var c = await db.OpenAsync(ct);
         return await c.QuerySingleOrDefaultAsync<WalletState>(
                    "SELECT wallet AS Wallet, balance AS Balance, daily_limit AS DailyLimit, excluded_until AS ExcludedUntil FROM wallets WHERE wallet = @wallet",
-                   new { wallet }).ConfigureAwait(false)
+                   new { wallet })
                ?? new WalletState(wallet, 0, null, null);
     }
 
     public async Task<IReadOnlyList<LedgerEntry>> HistoryAsync(string wallet, int limit, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var c = await db.OpenAsync(ct);
         var rows = await c.QueryAsync<LedgerEntry>(
             "SELECT id AS Id, amount AS Amount, kind AS Kind, bet_id AS BetId, balance_after AS BalanceAfter, created_at AS CreatedAt FROM ledger WHERE wallet = @wallet ORDER BY id DESC LIMIT @limit",
-            new { wallet, limit }).ConfigureAwait(false);
+            new { wallet, limit });
         return rows.AsList();
     }
 
     internal static async Task<int> EnsureAsync(SqliteConnection c, SqliteTransaction tx, string wallet, long now) =>
         await c.ExecuteAsync("INSERT INTO wallets (wallet, balance, created_at) VALUES (@wallet, 0, @now) ON CONFLICT(wallet) DO NOTHING",
-            new { wallet, now }, tx).ConfigureAwait(false);
+            new { wallet, now }, tx);
 
     public Task<long> FaucetAsync(string wallet, long amount, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amount);
         return db.WriteAsync(async (c, tx) =>
         {
-            await EnsureAsync(c, tx, wallet, Now).ConfigureAwait(false);
-            return await CreditAsync(c, tx, wallet, amount, "faucet", null, Now).ConfigureAwait(false);
+            await EnsureAsync(c, tx, wallet, Now);
+            return await CreditAsync(c, tx, wallet, amount, "faucet", null, Now);
         }, ct);
     }
 
@@ -49,10 +49,10 @@ public sealed class WalletLedger(BetsDatabase db, TimeProvider time)
     internal static async Task<long> CreditAsync(SqliteConnection c, SqliteTransaction tx, string wallet, long amount, string kind, string? betId, long now)
     {
         var balance = await c.ExecuteScalarAsync<long>(
-            "UPDATE wallets SET balance = balance + @amount WHERE wallet = @wallet RETURNING balance", new { wallet, amount }, tx).ConfigureAwait(false);
+            "UPDATE wallets SET balance = balance + @amount WHERE wallet = @wallet RETURNING balance", new { wallet, amount }, tx);
         await c.ExecuteAsync(
             "INSERT INTO ledger (wallet, amount, kind, bet_id, balance_after, created_at) VALUES (@wallet, @amount, @kind, @betId, @balance, @now)",
-            new { wallet, amount, kind, betId, balance, now }, tx).ConfigureAwait(false);
+            new { wallet, amount, kind, betId, balance, now }, tx);
         return balance;
     }
 
@@ -64,7 +64,11 @@ public sealed class WalletLedger(BetsDatabase db, TimeProvider time)
     {
         var balance = db.Statement(tx, "UPDATE wallets SET balance = balance - @amount WHERE wallet = @wallet AND balance >= @amount RETURNING balance")
             .With("@amount", amount).With("@wallet", wallet).ScalarOrNull();
-        if (balance is null) return null;
+        if (balance is null)
+        {
+            return null;
+        }
+
         db.Statement(tx, "INSERT INTO ledger (wallet, amount, kind, bet_id, balance_after, created_at) VALUES (@wallet, @negative, @kind, @betId, @balance, @now)")
             .With("@wallet", wallet).With("@negative", -amount).With("@kind", kind).With("@betId", betId).With("@balance", balance).With("@now", now)
             .ExecuteNonQuery();
@@ -75,17 +79,17 @@ public sealed class WalletLedger(BetsDatabase db, TimeProvider time)
     public Task SetDailyLimitAsync(string wallet, long? limit, CancellationToken ct = default) =>
         db.WriteAsync(async (c, tx) =>
         {
-            await EnsureAsync(c, tx, wallet, Now).ConfigureAwait(false);
-            return await c.ExecuteAsync("UPDATE wallets SET daily_limit = @limit WHERE wallet = @wallet", new { wallet, limit }, tx).ConfigureAwait(false);
+            await EnsureAsync(c, tx, wallet, Now);
+            return await c.ExecuteAsync("UPDATE wallets SET daily_limit = @limit WHERE wallet = @wallet", new { wallet, limit }, tx);
         }, ct);
 
     /// <summary>Self-excludes until the given instant; an exclusion can be extended, never shortened.</summary>
     public Task<long> ExcludeUntilAsync(string wallet, long untilUnixMs, CancellationToken ct = default) =>
         db.WriteAsync(async (c, tx) =>
         {
-            await EnsureAsync(c, tx, wallet, Now).ConfigureAwait(false);
+            await EnsureAsync(c, tx, wallet, Now);
             return await c.ExecuteScalarAsync<long>(
                 "UPDATE wallets SET excluded_until = MAX(COALESCE(excluded_until, 0), @untilUnixMs) WHERE wallet = @wallet RETURNING excluded_until",
-                new { wallet, untilUnixMs }, tx).ConfigureAwait(false);
+                new { wallet, untilUnixMs }, tx);
         }, ct);
 }

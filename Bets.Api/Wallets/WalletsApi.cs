@@ -30,15 +30,19 @@ public static class WalletsApi
 
     private static async Task<Ok<BalanceResponse>> Balance(ClaimsPrincipal user, WalletLedger wallets, CancellationToken ct)
     {
-        var s = await wallets.GetAsync(user.Wallet(), ct).ConfigureAwait(false);
+        var s = await wallets.GetAsync(user.Wallet(), ct);
         return TypedResults.Ok(new BalanceResponse(s.Wallet, s.Balance, s.DailyLimit,
             s.ExcludedUntil is { } u ? DateTimeOffset.FromUnixTimeMilliseconds(u) : null));
     }
 
     private static async Task<Results<Ok<IReadOnlyList<LedgerEntry>>, ValidationProblem>> Ledger(ClaimsPrincipal user, WalletLedger wallets, int? limit, CancellationToken ct)
     {
-        if (limit is < 1 or > 1000) return RequestErrors.Problem(new Dictionary<string, string[]> { ["limit"] = ["limit must be between 1 and 1000."] });
-        return TypedResults.Ok(await wallets.HistoryAsync(user.Wallet(), limit ?? 100, ct).ConfigureAwait(false));
+        if (limit is < 1 or > 1000)
+        {
+            return RequestErrors.Problem(new Dictionary<string, string[]> { ["limit"] = ["limit must be between 1 and 1000."] });
+        }
+
+        return TypedResults.Ok(await wallets.HistoryAsync(user.Wallet(), limit ?? 100, ct));
     }
 
     private static async Task<Results<NoContent, ValidationProblem>> SetDailyLimit(DailyLimitRequest request, ClaimsPrincipal user, WalletLedger wallets, CancellationToken ct)
@@ -47,7 +51,7 @@ public static class WalletsApi
         {
             return RequestErrors.Problem(new Dictionary<string, string[]> { ["dailyLimit"] = ["The daily limit cannot be negative (it is an amount in cents; 500 is $5.00)."] });
         }
-        await wallets.SetDailyLimitAsync(user.Wallet(), request.DailyLimit, ct).ConfigureAwait(false);
+        await wallets.SetDailyLimitAsync(user.Wallet(), request.DailyLimit, ct);
         return TypedResults.NoContent();
     }
 
@@ -58,13 +62,13 @@ public static class WalletsApi
         {
             return RequestErrors.Problem(new Dictionary<string, string[]> { ["days"] = ["Self-exclusion lasts 1 to 3650 days."] });
         }
-        await wallets.ExcludeUntilAsync(user.Wallet(), time.GetUtcNow().AddDays(request.Days).ToUnixTimeMilliseconds(), ct).ConfigureAwait(false);
-        return (await Balance(user, wallets, ct).ConfigureAwait(false));
+        await wallets.ExcludeUntilAsync(user.Wallet(), time.GetUtcNow().AddDays(request.Days).ToUnixTimeMilliseconds(), ct);
+        return (await Balance(user, wallets, ct));
     }
 
     private static async Task<Ok<BalanceResponse>> Faucet(ClaimsPrincipal user, WalletLedger wallets, IOptions<BettingOptions> options, CancellationToken ct)
     {
-        await wallets.FaucetAsync(user.Wallet(), options.Value.FaucetAmount, ct).ConfigureAwait(false);
-        return await Balance(user, wallets, ct).ConfigureAwait(false);
+        await wallets.FaucetAsync(user.Wallet(), options.Value.FaucetAmount, ct);
+        return await Balance(user, wallets, ct);
     }
 }

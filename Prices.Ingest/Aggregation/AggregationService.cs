@@ -1,8 +1,8 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Platform.Prices.Contracts;
 using Prices.Ingest.Exchanges;
 using Prices.Ingest.Publishing;
-using Platform.Prices.Contracts;
 
 namespace Prices.Ingest.Aggregation;
 
@@ -49,14 +49,14 @@ public sealed partial class AggregationService(
         running.Add(RunCadenceAsync(stoppingToken));
         try
         {
-            await AggregateAsync(stoppingToken).ConfigureAwait(false);
+            await AggregateAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
 
         running.Add(_publishing);
-        await Task.WhenAll(running).ConfigureAwait(false);
+        await Task.WhenAll(running);
     }
 
     private async Task RunSourceAsync(IPriceSource source, CancellationToken stoppingToken)
@@ -67,7 +67,7 @@ public sealed partial class AggregationService(
             try
             {
                 LogSourceStarting(logger, source.Name);
-                await source.RunAsync(_ticks.Writer, stoppingToken).ConfigureAwait(false);
+                await source.RunAsync(_ticks.Writer, stoppingToken);
                 return;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -78,7 +78,7 @@ public sealed partial class AggregationService(
             {
                 // A source's own reconnect loop handles network failures; anything reaching here is a bug or bad input.
                 LogSourceFailed(logger, source.Name, ex);
-                await Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken).ContinueWith(static _ => { }, TaskScheduler.Default);
             }
         }
     }
@@ -92,7 +92,7 @@ public sealed partial class AggregationService(
         using var timer = new PeriodicTimer(period, time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 _ticks.Writer.TryWrite(default);
             }
@@ -105,7 +105,7 @@ public sealed partial class AggregationService(
     private async Task AggregateAsync(CancellationToken stoppingToken)
     {
         var reader = _ticks.Reader;
-        while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+        while (await reader.WaitToReadAsync(stoppingToken))
         {
             long trigger = 0;
             while (reader.TryRead(out var tick))
@@ -188,7 +188,7 @@ public sealed partial class AggregationService(
             // Prices are published every second whether or not anyone uses the system: not traced (see UntracedWork).
             using (UntracedWork.Start("price-publish"))
             {
-                outcome = await publisher.PublishAsync(message, stoppingToken).ConfigureAwait(false);
+                outcome = await publisher.PublishAsync(message, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

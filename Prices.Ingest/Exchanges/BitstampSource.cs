@@ -21,9 +21,9 @@ public sealed class BitstampSource(IOptions<BitstampOptions> options, TimeProvid
     protected override async Task RunWhileConnectedAsync(WebSocket socket, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(_options.HeartbeatInterval, Time);
-        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        while (await timer.WaitForNextTickAsync(cancellationToken))
         {
-            await SendTextAsync(socket, """{"event":"bts:heartbeat"}""", cancellationToken).ConfigureAwait(false);
+            await SendTextAsync(socket, """{"event":"bts:heartbeat"}""", cancellationToken);
         }
     }
 

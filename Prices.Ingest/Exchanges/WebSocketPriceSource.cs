@@ -61,7 +61,7 @@ public abstract partial class WebSocketPriceSource : IPriceSource
             var receivedAny = false;
             try
             {
-                receivedAny = await RunConnectionAsync(ticks, cancellationToken).ConfigureAwait(false);
+                receivedAny = await RunConnectionAsync(ticks, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -80,7 +80,7 @@ public abstract partial class WebSocketPriceSource : IPriceSource
             LogReconnecting(Logger, Name, delay.TotalMilliseconds);
             try
             {
-                await Task.Delay(delay, Time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(delay, Time, cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -105,24 +105,24 @@ public abstract partial class WebSocketPriceSource : IPriceSource
         using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             connectTimeout.CancelAfter(_options.ConnectTimeout);
-            await socket.ConnectAsync(uri, connectTimeout.Token).ConfigureAwait(false);
+            await socket.ConnectAsync(uri, connectTimeout.Token);
         }
 
         Interlocked.Increment(ref _connections);
         LogConnected(Logger, Name, uri);
         using var connection = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        await OnConnectedAsync(socket, connection.Token).ConfigureAwait(false);
+        await OnConnectedAsync(socket, connection.Token);
         var sideTask = RunWhileConnectedAsync(socket, connection.Token);
         try
         {
-            return await ReceiveLoopAsync(socket, ticks, connection.Token).ConfigureAwait(false);
+            return await ReceiveLoopAsync(socket, ticks, connection.Token);
         }
         finally
         {
-            await connection.CancelAsync().ConfigureAwait(false);
+            await connection.CancelAsync();
             try
             {
-                await sideTask.ConfigureAwait(false);
+                await sideTask;
             }
             catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
             {
@@ -145,7 +145,7 @@ public abstract partial class WebSocketPriceSource : IPriceSource
                 ValueWebSocketReceiveResult result;
                 try
                 {
-                    result = await socket.ReceiveAsync(buffer.AsMemory(length), idle.Token).ConfigureAwait(false);
+                    result = await socket.ReceiveAsync(buffer.AsMemory(length), idle.Token);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {

@@ -1,7 +1,6 @@
-using System.Globalization;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 using Platform.Prices.Contracts;
+using StackExchange.Redis;
 
 namespace Prices.Ingest.Publishing;
 
@@ -18,7 +17,7 @@ public sealed partial class HistoryTrimmer(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(_options.TrimInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             if (!lease.IsHeld)
             {
@@ -28,7 +27,7 @@ public sealed partial class HistoryTrimmer(
             try
             {
                 using var untraced = UntracedWork.Start("history-trim");
-                await TrimAsync().ConfigureAwait(false);
+                await TrimAsync();
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
@@ -42,7 +41,7 @@ public sealed partial class HistoryTrimmer(
     {
         var cutoff = time.GetUtcNow().Subtract(_options.HistoryRetention).ToUnixTimeMilliseconds();
         var removed = await redis.GetDatabase().SortedSetRemoveRangeByScoreAsync(PriceKeys.History, double.NegativeInfinity, cutoff,
-            Exclude.Stop).ConfigureAwait(false);
+            Exclude.Stop);
         if (removed > 0)
         {
             LogTrimmed(logger, removed, cutoff);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 using Platform.Prices.Contracts;
+using StackExchange.Redis;
 
 namespace Prices.Ingest.Publishing;
 
@@ -68,7 +68,7 @@ public sealed partial class RedisPricePublisher(
 
         try
         {
-            var result = await redis.GetDatabase().ScriptEvaluateAsync(PublishScript, _keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var result = await redis.GetDatabase().ScriptEvaluateAsync(PublishScript, _keys, args).WaitAsync(cancellationToken);
             var parts = (RedisResult[])result!;
             if ((long)parts[0] == 0)
             {

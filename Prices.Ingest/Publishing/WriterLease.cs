@@ -65,9 +65,9 @@ public sealed partial class WriterLease : BackgroundService, IWriterLease
         {
             // Renewals are not traced: a root trace per renewal would bury the requests of users (see UntracedWork).
             using var untraced = UntracedWork.Start("writer-lease");
-            await TryAcquireOrRenewAsync().ConfigureAwait(false);
+            await TryAcquireOrRenewAsync();
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     /// <summary>One acquisition or renewal attempt; returns whether the lease is held afterwards.</summary>
@@ -81,17 +81,17 @@ public sealed partial class WriterLease : BackgroundService, IWriterLease
             bool ours;
             if (Volatile.Read(ref _held))
             {
-                ours = (long)await db.ScriptEvaluateAsync(RenewScript, [IngestKeys.WriterLease], [Owner, leaseMs]).ConfigureAwait(false) == 1;
+                ours = (long)await db.ScriptEvaluateAsync(RenewScript, [IngestKeys.WriterLease], [Owner, leaseMs]) == 1;
                 if (!ours)
                 {
                     MarkLost();
                     // Lost (for example the key vanished in a failover): try to take it straight back if it is free.
-                    ours = await db.StringSetAsync(IngestKeys.WriterLease, Owner, _options.LeaseDuration, When.NotExists).ConfigureAwait(false);
+                    ours = await db.StringSetAsync(IngestKeys.WriterLease, Owner, _options.LeaseDuration, When.NotExists);
                 }
             }
             else
             {
-                ours = await db.StringSetAsync(IngestKeys.WriterLease, Owner, _options.LeaseDuration, When.NotExists).ConfigureAwait(false);
+                ours = await db.StringSetAsync(IngestKeys.WriterLease, Owner, _options.LeaseDuration, When.NotExists);
             }
 
             Volatile.Write(ref _heldElsewhere, !ours);
@@ -118,7 +118,7 @@ public sealed partial class WriterLease : BackgroundService, IWriterLease
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        await base.StopAsync(cancellationToken);
         if (!Volatile.Read(ref _held))
         {
             return;
@@ -128,7 +128,7 @@ public sealed partial class WriterLease : BackgroundService, IWriterLease
         try
         {
             await _redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [IngestKeys.WriterLease], [Owner])
-                .WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+                .WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
             LogReleased(_logger, Owner);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException)

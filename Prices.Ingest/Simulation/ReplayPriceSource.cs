@@ -21,7 +21,7 @@ public sealed partial class ReplayPriceSource(IOptions<ReplayOptions> options, T
         long replayed;
         do
         {
-            replayed = await ReplayOnceAsync(ticks, cancellationToken).ConfigureAwait(false);
+            replayed = await ReplayOnceAsync(ticks, cancellationToken);
         }
         // A file without a single usable line is not looped: that would only spin.
         while (_options.Loop && replayed > 0 && !cancellationToken.IsCancellationRequested);
@@ -36,7 +36,7 @@ public sealed partial class ReplayPriceSource(IOptions<ReplayOptions> options, T
         long? firstRecorded = null;
         var start = time.GetTimestamp();
         var lineNumber = 0;
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line))
@@ -57,14 +57,14 @@ public sealed partial class ReplayPriceSource(IOptions<ReplayOptions> options, T
                 var wait = TimeSpan.FromMilliseconds((recorded - firstRecorded.Value) / _options.Speed) - time.GetElapsedTime(start);
                 if (wait > TimeSpan.Zero)
                 {
-                    await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(wait, time, cancellationToken);
                 }
             }
 
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
             metrics.Tick(source);
             await ticks.WriteAsync(new PriceTick(source, price, quote, recorded, now, time.GetTimestamp(), _options.Staleness), cancellationToken)
-                .ConfigureAwait(false);
+                ;
             replayed++;
         }
 

@@ -31,7 +31,7 @@ public sealed class SimulatedPriceSource(IOptions<SimulatedFeedOptions> options,
             var untilNext = TimeSpan.FromSeconds(emitted / _options.TicksPerSecond) - time.GetElapsedTime(start);
             try
             {
-                await Task.Delay(untilNext > TimeSpan.Zero ? untilNext : TimeSpan.FromMilliseconds(1), time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(untilNext > TimeSpan.Zero ? untilNext : TimeSpan.FromMilliseconds(1), time, cancellationToken);
             }
             catch (OperationCanceledException)
             {

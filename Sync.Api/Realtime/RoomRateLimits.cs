@@ -86,6 +86,6 @@ public static class RoomRateLimiterExtensions
         rejected.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         await TypedResults.Problem($"Too many requests; retry in {ms} ms.", statusCode: StatusCodes.Status429TooManyRequests,
             title: ErrorCodes.RateLimited, extensions: new Dictionary<string, object?> { ["code"] = ErrorCodes.RateLimited, ["retryAfterMs"] = ms })
-            .ExecuteAsync(rejected.HttpContext).ConfigureAwait(false);
+            .ExecuteAsync(rejected.HttpContext);
     }
 }

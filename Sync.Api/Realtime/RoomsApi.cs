@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Redis.Failover;
 using Sync.Api.Identity;

@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Platform.Redis.Failover;
-using StackExchange.Redis;
 using Sync.Api.Identity;
 using Sync.Api.Playback;
 using Sync.Api.Rooms;

@@ -8,10 +8,9 @@ using System.Text;
 using Bets.Api.Auth;
 using Bets.Api.Bench;
 using Bets.Api.Grid;
-using Bets.Api.Data;
 using Bets.Api.Wallets;
-using StackExchange.Redis;
 using Platform.TestSupport;
+using StackExchange.Redis;
 
 // ./platform bench bets [bets=10000] [concurrency=64] [wallets=200] [wsClients=1000] [rate=1000] [seconds=10]
 var settings = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => int.Parse(p[1], CultureInfo.InvariantCulture));
@@ -35,7 +34,11 @@ var o = new GridOptions();
 var sigma = GridCalculator.PerSecond(0.6);
 var sw = Stopwatch.StartNew();
 const int gridRuns = 50;
-for (var i = 0; i < gridRuns; i++) GridCalculator.Compute(60_010m + i, 0, sigma, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), o);
+for (var i = 0; i < gridRuns; i++)
+{
+    GridCalculator.Compute(60_010m + i, 0, sigma, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), o);
+}
+
 var gridMs = sw.Elapsed.TotalMilliseconds / gridRuns;
 using var anonymous = new HttpClient { BaseAddress = host.Address };
 sw.Restart();
@@ -211,7 +214,11 @@ var receivers = sockets.Select(s => Task.Run(async () =>
             var r = await s.ReceiveAsync(buffer, stopReceiving.Token);
             var text = Encoding.UTF8.GetString(buffer, 0, r.Count);
             var at = text.IndexOf("\"bench\":", StringComparison.Ordinal);
-            if (at < 0) continue;
+            if (at < 0)
+            {
+                continue;
+            }
+
             var sent = long.Parse(text.AsSpan(at + 8, text.IndexOf('}', at) - at - 8), CultureInfo.InvariantCulture);
             received.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
         }
@@ -234,7 +241,10 @@ await stopReceiving.CancelAsync();
 var wsLatencies = received.ToArray();
 var wsP99 = Stats.Percentile(wsLatencies, 99);
 Console.WriteLine($"fan-out: {wsLatencies.Length}/{publishes * wsClients} deliveries to {wsClients} clients; publish→receipt p50 {Stats.Percentile(wsLatencies, 50):0.0} ms, p99 {wsP99:0.0} ms");
-foreach (var s in sockets) s.Abort();
+foreach (var s in sockets)
+{
+    s.Abort();
+}
 
 try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bets place_per_s={placePerSecond:0} place_p99_ms={placeP99:0.0} ws_p99_ms={wsP99:0.0}"));

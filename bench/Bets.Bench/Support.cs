@@ -1,8 +1,7 @@
 using System.Globalization;
 using Bets.Api.Bets;
-using Bets.Api.Testing;
 using Bets.Api.Data;
-using Bets.Api.Wallets;
+using Bets.Api.Testing;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,7 +13,11 @@ internal static class Stats
 {
     public static double Percentile(IReadOnlyCollection<double> values, double p)
     {
-        if (values.Count == 0) return double.NaN;
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+
         var sorted = values.Order().ToArray();
         return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
     }

@@ -8,16 +8,19 @@
 // press to each link's RTCPeerConnection reaching "connected", and how many rounds ended with every pair connected.
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Playwright;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using Microsoft.Playwright;
 using Web.Frontend.Tests.Infrastructure;
 
 var viewers = Arg("--viewers", 3);
 var seconds = Arg("--seconds", 60);
 var seekEvery = Arg("--seek-every", 12);
 var voiceRounds = Arg("--voice-rounds", 10);
-if (viewers is < 2 or > 4) throw new ArgumentOutOfRangeException(nameof(args), "--viewers is 2 to 4");
+if (viewers is < 2 or > 4)
+{
+    throw new ArgumentOutOfRangeException(nameof(args), "--viewers is 2 to 4");
+}
 
 using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 300 + voiceRounds * 40));
 var ct = cts.Token;
@@ -107,7 +110,10 @@ try
 }
 finally
 {
-    foreach (var (context, _) in pages) await context.CloseAsync();
+    foreach (var (context, _) in pages)
+    {
+        await context.CloseAsync();
+    }
 }
 
 // Every viewer clicks "Join voice" at one wall-clock instant (the contexts share the machine's clock), then waits until
@@ -152,7 +158,11 @@ static async Task<(List<double> ConnectMs, int ConnectedRounds)> VoiceRoundsAsyn
 
 static double P(List<double> values, double percentile)
 {
-    if (values.Count == 0) return double.NaN;
+    if (values.Count == 0)
+    {
+        return double.NaN;
+    }
+
     var sorted = values.Order().ToArray();
     var rank = (int)Math.Ceiling(percentile / 100 * sorted.Length) - 1;
     return sorted[Math.Clamp(rank, 0, sorted.Length - 1)];

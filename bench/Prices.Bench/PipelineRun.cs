@@ -5,10 +5,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using StackExchange.Redis;
+using Platform.Prices.Contracts;
 using Prices.Ingest;
 using Prices.Ingest.Publishing;
-using Platform.Prices.Contracts;
+using StackExchange.Redis;
 
 namespace Prices.Bench;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using StackExchange.Redis;
 using Platform.TestSupport;
 using Prices.Bench;
+using StackExchange.Redis;
 
 // ./platform bench prices [--seconds N] [--rate ticks/s] [--max-rate ticks/s]
 // The simulated feed drives the real aggregation service into a real redis-server; a subscriber on another connection

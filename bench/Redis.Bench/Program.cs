@@ -110,11 +110,11 @@ static async Task<Result> RunOursAsync(IDatabase db, string name, int requests, 
                 var start = Stopwatch.GetTimestamp();
                 if (isSet)
                 {
-                    await db.StringSetAsync("key:__rand_int__", value).ConfigureAwait(false);
+                    await db.StringSetAsync("key:__rand_int__", value);
                 }
                 else
                 {
-                    await db.StringGetAsync("key:__rand_int__").ConfigureAwait(false);
+                    await db.StringGetAsync("key:__rand_int__");
                 }
 
                 latencies[i] = Stopwatch.GetTimestamp() - start;

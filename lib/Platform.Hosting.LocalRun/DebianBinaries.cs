@@ -1,17 +1,16 @@
 using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 
 namespace Platform.Hosting.LocalRun;
 
 /// <summary>Finds the programs that run mode starts, and names the Debian package when one is missing.</summary>
 public static class DebianBinaries
 {
-    private static readonly string[] s_searchPath =
+    private static readonly string[] SearchPath =
         [.. (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries), "/usr/sbin", "/usr/bin"];
 
     /// <summary>The full path of <paramref name="command"/>; throws an error that names <paramref name="package"/> when it is not installed.</summary>
     public static string Find(string command, string package) =>
-        s_searchPath.Select(dir => Path.Combine(dir, command)).FirstOrDefault(File.Exists)
+        SearchPath.Select(dir => Path.Combine(dir, command)).FirstOrDefault(File.Exists)
         ?? throw new DistributedApplicationException(
             $"'{command}' is not installed. Run mode starts it as a local process: install it with 'apt-get install {package}'.");
 

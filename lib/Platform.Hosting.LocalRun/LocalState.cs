@@ -44,15 +44,19 @@ public static class LocalState
             throw NotLinux();
         }
 
-        await using (var stream = new FileStream(path, new FileStreamOptions
+        var stream = new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.Create,
             Access = FileAccess.Write,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-        await using (var writer = new StreamWriter(stream))
+        });
+        await using (stream.ConfigureAwait(false))
         {
-            await writer.WriteAsync(contents.AsMemory(), cancellationToken).ConfigureAwait(false);
+            var writer = new StreamWriter(stream);
+            await using (writer.ConfigureAwait(false))
+            {
+                await writer.WriteAsync(contents.AsMemory(), cancellationToken).ConfigureAwait(false);
+            }
         }
 
         // UnixCreateMode applies only to new files; an existing one keeps its mode otherwise.

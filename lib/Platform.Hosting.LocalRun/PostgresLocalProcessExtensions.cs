@@ -117,11 +117,13 @@ public static class PostgresLocalProcessExtensions
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
         var connectionString = await server.GetConnectionStringAsync(timeout.Token).ConfigureAwait(false);
-        await using var connection = new NpgsqlConnection(connectionString + ";Database=postgres;Pooling=false;Timeout=2");
+        var connection = new NpgsqlConnection(connectionString + ";Database=postgres;Pooling=false;Timeout=2");
+        await using var disposeConnection = connection.ConfigureAwait(false);
         await connection.OpenAsync(timeout.Token).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(
+        var command = new NpgsqlCommand(
             "select count(pg_terminate_backend(pid)) from pg_stat_activity where pid <> pg_backend_pid() and backend_type = 'client backend'",
             connection);
+        await using var disposeCommand = command.ConfigureAwait(false);
         await command.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false);
     }
 

@@ -27,7 +27,7 @@ public sealed class RestartOnCrashAnnotation(TimeSpan firstDelay, TimeSpan maxDe
 /// </summary>
 internal sealed class RestartOnCrashSupervisor : IDistributedApplicationEventingSubscriber
 {
-    private static readonly TimeSpan s_stableAfter = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan StableAfter = TimeSpan.FromMinutes(1);
 
     public Task SubscribeAsync(IDistributedApplicationEventing eventing, DistributedApplicationExecutionContext executionContext, CancellationToken cancellationToken)
     {
@@ -75,7 +75,7 @@ internal sealed class RestartOnCrashSupervisor : IDistributedApplicationEventing
                 }
 
                 var (count, lastStart) = crashes.GetValueOrDefault(change.ResourceId);
-                count = DateTime.UtcNow - lastStart > s_stableAfter ? 1 : count + 1;
+                count = DateTime.UtcNow - lastStart > StableAfter ? 1 : count + 1;
                 crashes[change.ResourceId] = (count, lastStart);
                 var delay = TimeSpan.FromTicks(Math.Min(policy.MaxDelay.Ticks, policy.FirstDelay.Ticks * (1L << Math.Min(count - 1, 16))));
                 var logger = logs.GetLogger(change.ResourceId);

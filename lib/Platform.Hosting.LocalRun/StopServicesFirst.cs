@@ -15,7 +15,7 @@ namespace Platform.Hosting.LocalRun;
 /// </summary>
 internal sealed class StopServicesFirst : IDistributedApplicationEventingSubscriber
 {
-    private static readonly TimeSpan s_limit = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
 
     public Task SubscribeAsync(IDistributedApplicationEventing eventing, DistributedApplicationExecutionContext executionContext, CancellationToken cancellationToken)
     {
@@ -28,11 +28,11 @@ internal sealed class StopServicesFirst : IDistributedApplicationEventingSubscri
                 services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() =>
                 {
                     var commands = services.GetRequiredService<ResourceCommandService>();
-                    using var limit = new CancellationTokenSource(s_limit);
+                    using var limit = new CancellationTokenSource(Limit);
                     var stops = projects.Select(project => StopAsync(commands, project, limit.Token));
                     try
                     {
-                        Task.WhenAll(stops).Wait(s_limit);
+                        Task.WhenAll(stops).Wait(Limit);
                     }
                     catch (AggregateException)
                     {

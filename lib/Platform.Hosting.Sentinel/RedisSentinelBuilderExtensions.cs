@@ -3,7 +3,6 @@ using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Platform.Hosting.LocalRun;
 using Platform.Hosting.Sentinel;
 
 namespace Aspire.Hosting;

@@ -104,14 +104,30 @@ public sealed record PriceMessage(
     public static bool TryReadHeadline(string? json, out decimal price, out long timestamp, out string status)
     {
         (price, timestamp, status) = (0, 0, "ok");
-        if (string.IsNullOrWhiteSpace(json)) return false;
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return false;
+        }
+
         try
         {
             using var document = JsonDocument.Parse(json);
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !TryReadPrice(root, out price)) return false;
-            if (!root.TryGetProperty("timestamp", out var ts) || ts.ValueKind != JsonValueKind.Number || !ts.TryGetInt64(out timestamp)) return false;
-            if (root.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String) status = s.GetString()!;
+            if (root.ValueKind != JsonValueKind.Object || !TryReadPrice(root, out price))
+            {
+                return false;
+            }
+
+            if (!root.TryGetProperty("timestamp", out var ts) || ts.ValueKind != JsonValueKind.Number || !ts.TryGetInt64(out timestamp))
+            {
+                return false;
+            }
+
+            if (root.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String)
+            {
+                status = s.GetString()!;
+            }
+
             return true;
         }
         catch (JsonException)
@@ -128,8 +144,16 @@ public sealed record PriceMessage(
     public static bool TryReadHistoryMember(string? member, double score, out long timestamp, out decimal price)
     {
         (timestamp, price) = (0, 0);
-        if (string.IsNullOrEmpty(member)) return false;
-        if (member[0] == '{') return TryReadHeadline(member, out price, out timestamp, out _);
+        if (string.IsNullOrEmpty(member))
+        {
+            return false;
+        }
+
+        if (member[0] == '{')
+        {
+            return TryReadHeadline(member, out price, out timestamp, out _);
+        }
+
         var parts = member.Split(':');
         var at = (long)score;
         // A leading integer equal to the score is a timestamp; otherwise the first field is the price.
@@ -147,7 +171,11 @@ public sealed record PriceMessage(
     private static bool TryReadPrice(JsonElement root, out decimal price)
     {
         price = 0;
-        if (!root.TryGetProperty("price", out var p)) return false;
+        if (!root.TryGetProperty("price", out var p))
+        {
+            return false;
+        }
+
         var ok = p.ValueKind switch
         {
             JsonValueKind.String => decimal.TryParse(p.GetString(), NumberStyles.Number, CultureInfo.InvariantCulture, out price),

@@ -84,7 +84,11 @@ public sealed class AuthApiTests(BetsFixture fixture)
         var key = Signer.RandomKey();
         var now = DateTimeOffset.UtcNow;
         var nonces = new List<string>();
-        for (var i = 0; i < 7; i++) nonces.Add(await NonceAsync(ct));
+        for (var i = 0; i < 7; i++)
+        {
+            nonces.Add(await NonceAsync(ct));
+        }
+
         var signed = await Signer.SignAsync([
             Signer.Request(key, nonces[0], expirationTime: Iso(now.AddMinutes(-5))),
             Signer.Request(key, nonces[1], notBefore: Iso(now.AddMinutes(10))),

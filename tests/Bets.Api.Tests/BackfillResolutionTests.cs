@@ -1,8 +1,8 @@
 using Bets.Api.Bets;
+using Bets.Api.Data;
 using Bets.Api.Grid;
 using Bets.Api.Prices;
 using Bets.Api.Resolution;
-using Bets.Api.Data;
 using Bets.Api.Wallets;
 using Dapper;
 using Microsoft.Data.Sqlite;

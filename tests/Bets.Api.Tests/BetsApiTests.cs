@@ -165,7 +165,11 @@ public sealed class BetsApiTests(BetsFixture fixture)
         var (client, wallet) = await FundedWalletAsync(host, ct);
         using var _ = client;
         var (band, start) = Cell();
-        for (var i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.Created, (await PlaceAsync(client, $"r{i}", new { band, windowStart = start, stake = 100 }, ct)).StatusCode);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await PlaceAsync(client, $"r{i}", new { band, windowStart = start, stake = 100 }, ct)).StatusCode);
+        }
+
         var limited = await PlaceAsync(client, "r3", new { band, windowStart = start, stake = 100 }, ct);
         await ProblemAsync(limited, HttpStatusCode.TooManyRequests, "rate-limited");
         Assert.InRange(limited.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
@@ -269,7 +273,11 @@ public sealed class BetsApiTests(BetsFixture fixture)
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"condition not met in {seconds} s");
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"condition not met in {seconds} s");
+            }
+
             await Task.Delay(20, ct);
         }
     }

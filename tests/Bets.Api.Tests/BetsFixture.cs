@@ -3,8 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
-using StackExchange.Redis;
 using Platform.TestSupport;
+using StackExchange.Redis;
 
 [assembly: AssemblyFixture(typeof(Bets.Api.Tests.BetsFixture))]
 

@@ -38,19 +38,27 @@ public sealed class BetsHost : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
         };
-        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
+        {
+            config[k] = v;
+        }
+
         var program = await RunningProgram.StartAsync(typeof(BetsApi).Assembly, environment, config,
             s =>
             {
-                if (time is not null) s.AddSingleton(time);
+                if (time is not null)
+                {
+                    s.AddSingleton(time);
+                }
+
                 services?.Invoke(s);
-            }).ConfigureAwait(false);
+            });
         return new BetsHost(program);
     }
 
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        await _program.DisposeAsync().ConfigureAwait(false);
+        await _program.DisposeAsync();
     }
 }

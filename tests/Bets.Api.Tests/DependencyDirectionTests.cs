@@ -26,7 +26,11 @@ public sealed partial class DependencyDirectionTests
         code = QuotedString().Replace(code, "\"\"");
         code = LineComment().Replace(code, "");
         var found = new HashSet<string>(StringComparer.Ordinal);
-        foreach (Match m in FolderReference().Matches(code)) found.Add(m.Groups[1].Value);
+        foreach (Match m in FolderReference().Matches(code))
+        {
+            found.Add(m.Groups[1].Value);
+        }
+
         return found;
     }
 
@@ -35,9 +39,17 @@ public sealed partial class DependencyDirectionTests
         foreach (var file in Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories))
         {
             var relative = Path.GetRelativePath(root, file);
-            if (relative.StartsWith("bin", StringComparison.Ordinal) || relative.StartsWith("obj", StringComparison.Ordinal)) continue;
+            if (relative.StartsWith("bin", StringComparison.Ordinal) || relative.StartsWith("obj", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             var folder = relative.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal) ? relative[..relative.IndexOf(Path.DirectorySeparatorChar)] : null;
-            if (folder is null && CompositionRoot.Contains(relative)) continue;
+            if (folder is null && CompositionRoot.Contains(relative))
+            {
+                continue;
+            }
+
             var level = folder is null ? -1 : Array.IndexOf(Layers, folder);
             if (folder is not null && level < 0)
             {

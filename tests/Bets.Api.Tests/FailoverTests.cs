@@ -6,8 +6,8 @@ using System.Text.Json.Nodes;
 using Bets.Api.Grid;
 using Dapper;
 using Microsoft.Data.Sqlite;
-using StackExchange.Redis;
 using Platform.TestSupport;
+using StackExchange.Redis;
 
 namespace Bets.Api.Tests;
 
@@ -80,7 +80,10 @@ public sealed class FailoverTests(BetsFixture shared)
         await using var c = new SqliteConnection($"Data Source={file}");
         var stored = (await c.QueryAsync<string>("SELECT id FROM bets")).ToHashSet();
         Assert.All(accepted, id => Assert.Contains(id, stored));
-        foreach (var client in clients) client.Dispose();
+        foreach (var client in clients)
+        {
+            client.Dispose();
+        }
     }
 
     private static async Task PublishAsync(ConnectionMultiplexer redis, decimal price)

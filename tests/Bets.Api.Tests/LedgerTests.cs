@@ -84,7 +84,11 @@ public sealed class LedgerTests : IAsyncLifetime, IDisposable
         while (true)
         {
             file.Refresh();
-            if (file.Length > before) break;
+            if (file.Length > before)
+            {
+                break;
+            }
+
             await Task.Delay(100, deadline.Token);
         }
     }

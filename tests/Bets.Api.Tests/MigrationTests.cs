@@ -93,7 +93,11 @@ public sealed class MigrationTests(BetsFixture fixture) : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         var file = File("newer.db");
-        using (var db = new BetsDatabase($"Data Source={file}")) await db.MigrateAsync(ct);
+        using (var db = new BetsDatabase($"Data Source={file}"))
+        {
+            await db.MigrateAsync(ct);
+        }
+
         await using (var c = new SqliteConnection($"Data Source={file};Pooling=false"))
         {
             await c.ExecuteAsync($"PRAGMA user_version = {Migrations.Latest + 41}");

@@ -27,7 +27,10 @@ public sealed class PriceStreamTests(BetsFixture fixture)
         {
             var result = await socket.ReceiveAsync(buffer.AsMemory(count), ct).AsTask().WaitAsync(Timeout, ct);
             count += result.Count;
-            if (result.EndOfMessage) return JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, count))!.AsObject();
+            if (result.EndOfMessage)
+            {
+                return JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, count))!.AsObject();
+            }
         }
     }
 
@@ -52,7 +55,11 @@ public sealed class PriceStreamTests(BetsFixture fixture)
 
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", ct).WaitAsync(Timeout, ct);
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((await fixture.Client.GetDatabase().SetLengthAsync("ws:clients")) >= before && DateTime.UtcNow < deadline) await Task.Delay(50, ct);
+        while ((await fixture.Client.GetDatabase().SetLengthAsync("ws:clients")) >= before && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, ct);
+        }
+
         Assert.True(await fixture.Client.GetDatabase().SetLengthAsync("ws:clients") < before);
         await fixture.PublishPriceAsync(60_010m);
     }
@@ -77,7 +84,10 @@ public sealed class PriceStreamTests(BetsFixture fixture)
 
         // The reading client still converges on the newest price.
         JsonObject message;
-        do message = await ReceiveAsync(fast, ct);
+        do
+        {
+            message = await ReceiveAsync(fast, ct);
+        }
         while (message["price"]!.ToString() != last.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await fixture.PublishPriceAsync(60_010m);
     }

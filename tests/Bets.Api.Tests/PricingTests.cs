@@ -29,7 +29,11 @@ public class PricingTests
             double lower = -10, upper = a, step = (upper - lower) / panels;
             double F(double x) => Normal.Pdf(x) * Normal.Cdf((b - rho * x) / s);
             var sum = F(lower) + F(upper);
-            for (var k = 1; k < panels; k++) sum += F(lower + k * step) * (k % 2 == 1 ? 4 : 2);
+            for (var k = 1; k < panels; k++)
+            {
+                sum += F(lower + k * step) * (k % 2 == 1 ? 4 : 2);
+            }
+
             Assert.Equal(sum * step / 3, Normal.BivariateCdf(a, b, rho), 9);
         }
     }
@@ -71,9 +75,19 @@ public class PricingTests
             var y = x0 + Sigma * Math.Sqrt(t1) * Gaussian(random);
             var w = y + Sigma * Math.Sqrt(tau) * Gaussian(random);
             double p;
-            if (y >= l && y <= h) p = 1;
-            else if (y > h) p = w <= h ? 1 : Math.Exp(-2 * (y - h) * (w - h) / (Sigma * Sigma * tau));
-            else p = w >= l ? 1 : Math.Exp(-2 * (l - y) * (l - w) / (Sigma * Sigma * tau));
+            if (y >= l && y <= h)
+            {
+                p = 1;
+            }
+            else if (y > h)
+            {
+                p = w <= h ? 1 : Math.Exp(-2 * (y - h) * (w - h) / (Sigma * Sigma * tau));
+            }
+            else
+            {
+                p = w >= l ? 1 : Math.Exp(-2 * (l - y) * (l - w) / (Sigma * Sigma * tau));
+            }
+
             sum += p;
             sumSq += p * p;
         }

@@ -1,8 +1,8 @@
 using Bets.Api.Bets;
+using Bets.Api.Data;
 using Bets.Api.Grid;
 using Bets.Api.Prices;
 using Bets.Api.Resolution;
-using Bets.Api.Data;
 using Bets.Api.Wallets;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -33,7 +33,11 @@ public sealed class ResolutionTests(BetsFixture fixture)
         var db = fixture.Client.GetDatabase();
         for (var s = 0; s <= 130; s++)
         {
-            if (s is > 95 and < 116) continue;
+            if (s is > 95 and < 116)
+            {
+                continue;
+            }
+
             var price = s < 60 ? 60_000m : s < 90 ? 60_000m + (s - 60) * 35m / 30m : 60_010m;
             await db.SortedSetAddAsync("prices:btc:usd:ts", $"{price}:synthetic:{s}", t0 + s * 1000L).WaitAsync(Timeout, ct);
         }
@@ -84,7 +88,10 @@ public sealed class ResolutionTests(BetsFixture fixture)
         {
             var total = 0;
             int n;
-            do total += n = await resolver.ResolveDueAsync(2_000, 10_000, 600_000, batch: 3, ct: ct);
+            do
+            {
+                total += n = await resolver.ResolveDueAsync(2_000, 10_000, 600_000, batch: 3, ct: ct);
+            }
             while (n > 0);
             return total;
         }

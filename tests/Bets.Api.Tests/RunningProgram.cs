@@ -56,7 +56,11 @@ public sealed class RunningProgram : IAsyncDisposable
             {
                 // Returns when the host has stopped (Program.cs ends with app.Run()).
                 var result = entryPoint.Invoke(null, entryPoint.GetParameters().Length == 0 ? null : [args.ToArray()]);
-                if (result is Task task) task.GetAwaiter().GetResult();
+                if (result is Task task)
+                {
+                    task.GetAwaiter().GetResult();
+                }
+
                 launch.Started.TrySetException(new InvalidOperationException("Program.Main returned before the host started"));
                 launch.Exited.TrySetResult();
             }
@@ -70,7 +74,7 @@ public sealed class RunningProgram : IAsyncDisposable
         using (DiagnosticListener.AllListeners.Subscribe(launch))
         {
             thread.Start();
-            var host = await launch.Started.Task.WaitAsync(TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+            var host = await launch.Started.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
             var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             return new RunningProgram(host, new Uri(address), launch.Exited.Task);
         }
@@ -79,7 +83,7 @@ public sealed class RunningProgram : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
-        await _exited.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        await _exited.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     /// <summary>One start: reacts only to the host built on its own Program.Main thread (several may start at once).</summary>
@@ -91,13 +95,24 @@ public sealed class RunningProgram : IAsyncDisposable
 
         public void OnNext(DiagnosticListener listener)
         {
-            if (listener.Name != "Microsoft.Extensions.Hosting") return;
-            lock (_subscriptions) _subscriptions.Add(listener.Subscribe(this));
+            if (listener.Name != "Microsoft.Extensions.Hosting")
+            {
+                return;
+            }
+
+            lock (_subscriptions)
+            {
+                _subscriptions.Add(listener.Subscribe(this));
+            }
         }
 
         public void OnNext(KeyValuePair<string, object?> e)
         {
-            if (Current.Value != this) return;
+            if (Current.Value != this)
+            {
+                return;
+            }
+
             if (e.Key == "HostBuilding")
             {
                 switch (e.Value)
@@ -113,7 +128,10 @@ public sealed class RunningProgram : IAsyncDisposable
                 lifetime.ApplicationStarted.Register(() => Started.TrySetResult(host));
                 lock (_subscriptions)
                 {
-                    foreach (var s in _subscriptions) s.Dispose();
+                    foreach (var s in _subscriptions)
+                    {
+                        s.Dispose();
+                    }
                 }
             }
         }

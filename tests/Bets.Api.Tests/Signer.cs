@@ -32,7 +32,11 @@ public static class Signer
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         var stderr = process.StandardError.ReadToEndAsync(ct);
         await process.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromSeconds(60), ct);
-        if (process.ExitCode != 0) throw new InvalidOperationException("node sign.mjs failed: " + await stderr);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException("node sign.mjs failed: " + await stderr);
+        }
+
         return JsonNode.Parse(await stdout)!.AsArray()
             .Select(n => new SignedMessage((string)n!["address"]!, (string)n["message"]!, (string)n["signature"]!, (string)n["highS"]!))
             .ToList();

@@ -122,8 +122,14 @@ public class SiweParserTests
         var vector = Vectors.Load("pr-extra/message_objects.json")[name]!;
         var error = FromObject(vector["msg"]!).Validate();
         var expected = (string)vector["error"]!;
-        if (expected == "none") Assert.Null(error);
-        else Assert.Equal(expected, error);
+        if (expected == "none")
+        {
+            Assert.Null(error);
+        }
+        else
+        {
+            Assert.Equal(expected, error);
+        }
     }
 
     private static bool MatchRule(string rule, string input) => rule switch

@@ -51,7 +51,10 @@ public class SiweVerificationTests
         var all = Vectors.Load("derived_siwe_verification_with_eip191_hashes.json");
         foreach (var (group, vectors) in all)
         {
-            foreach (var (name, _) in vectors!.AsObject()) data.Add(group, name);
+            foreach (var (name, _) in vectors!.AsObject())
+            {
+                data.Add(group, name);
+            }
         }
         return data;
     }
@@ -64,8 +67,14 @@ public class SiweVerificationTests
         Assert.Equal((string)v["eip191_hash"]!, "0x" + Convert.ToHexStringLower(digest));
 
         var error = EthereumSignature.TryRecoverAddress(digest, (string)v["signature"]!, out var address);
-        if (v["recover_error"] is not null) Assert.Equal(SignatureError.Malformed, error);
-        else Assert.Equal((string)v["recovered_address"]!, address);
+        if (v["recover_error"] is not null)
+        {
+            Assert.Equal(SignatureError.Malformed, error);
+        }
+        else
+        {
+            Assert.Equal((string)v["recovered_address"]!, address);
+        }
     }
 
     [Theory]
@@ -124,7 +133,11 @@ public class SiweVerificationTests
         {
             var digest = EthereumSignature.PersonalMessageHash((string)v!["message"]!);
             Assert.Equal((string)v["eip191_hash"]!, "0x" + Convert.ToHexStringLower(digest));
-            if (v["signature"] is null) continue;
+            if (v["signature"] is null)
+            {
+                continue;
+            }
+
             Assert.Equal(SignatureError.None, EthereumSignature.TryRecoverAddress(digest, (string)v["signature"]!, out var address));
             Assert.Equal((string)v["expected_address"]!, address);
         }
@@ -148,7 +161,10 @@ public class SiweVerificationTests
             var address = (string)v!["address"]!;
             Assert.True(EthereumAddress.IsValid(address), address);
             var hex = address[2..];
-            if (hex.Any(char.IsLower) && hex.Any(char.IsUpper)) Assert.Equal(address, EthereumAddress.ToChecksum(address));
+            if (hex.Any(char.IsLower) && hex.Any(char.IsUpper))
+            {
+                Assert.Equal(address, EthereumAddress.ToChecksum(address));
+            }
         }
         foreach (var v in all["eip55_invalid_case_flipped"]!.AsArray())
         {

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
@@ -29,7 +28,10 @@ public sealed class StalenessTests(BetsFixture fixture)
         {
             var result = await socket.ReceiveAsync(buffer.AsMemory(count), ct).AsTask().WaitAsync(Timeout, ct);
             count += result.Count;
-            if (result.EndOfMessage) return JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, count))!.AsObject();
+            if (result.EndOfMessage)
+            {
+                return JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, count))!.AsObject();
+            }
         }
     }
 
@@ -77,7 +79,10 @@ public sealed class StalenessTests(BetsFixture fixture)
         });
         Assert.Equal("Degraded", await HealthAsync(host, ct));
         JsonObject message;
-        do message = await ReceiveAsync(socket, ct);
+        do
+        {
+            message = await ReceiveAsync(socket, ct);
+        }
         while (message["status"]!.ToString() != "stale");
         Assert.Equal("60020", message["price"]!.ToString());
         Assert.True((long)message["ageMs"]! >= 20_000);

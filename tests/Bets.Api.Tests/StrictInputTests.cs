@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Bets.Api.Grid;
@@ -23,7 +22,11 @@ public sealed class StrictInputTests(BetsFixture fixture)
     private static Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string json, CancellationToken ct, string? key = null)
     {
         var request = new HttpRequestMessage(method, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        if (key is not null) request.Headers.Add("Idempotency-Key", key);
+        if (key is not null)
+        {
+            request.Headers.Add("Idempotency-Key", key);
+        }
+
         return client.SendAsync(request, ct).WaitAsync(Timeout, ct);
     }
 

@@ -11,7 +11,11 @@ internal static class Vectors
     public static TheoryData<string> Keys(string name)
     {
         var data = new TheoryData<string>();
-        foreach (var (key, _) in Load(name)) data.Add(key);
+        foreach (var (key, _) in Load(name))
+        {
+            data.Add(key);
+        }
+
         return data;
     }
 }

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Platform.Hosting.Publishing.Tests;
 
 /// <summary>The docker-compose.yaml and .env the real AppHost writes with <c>--publisher compose</c>.</summary>

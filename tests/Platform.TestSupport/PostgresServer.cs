@@ -42,11 +42,11 @@ public sealed class PostgresServer : IAsyncDisposable
         var folder = Path.Combine(Path.GetTempPath(), "platform-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
-        await File.WriteAllTextAsync(Path.Combine(folder, "pw"), password, ct).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(folder, "pw"), password, ct);
         var asRoot = Environment.UserName == "root";
         if (asRoot)
         {
-            await RunAsync("chown", ["-R", "postgres:postgres", folder], ct).ConfigureAwait(false);
+            await RunAsync("chown", ["-R", "postgres:postgres", folder], ct);
         }
 
         var server = new PostgresServer(folder, password, LocalProcesses.FreeLoopbackPort());
@@ -55,7 +55,7 @@ public sealed class PostgresServer : IAsyncDisposable
             var data = Path.Combine(folder, "data");
             await RunAsync(Command(asRoot, Path.Combine(bin, "initdb")),
                 Args(asRoot, Path.Combine(bin, "initdb"), "-D", data, "-U", "postgres", "--pwfile", Path.Combine(folder, "pw"),
-                    "-A", "scram-sha-256", "-E", "UTF8", "--no-sync"), ct).ConfigureAwait(false);
+                    "-A", "scram-sha-256", "-E", "UTF8", "--no-sync"), ct);
             var psi = new ProcessStartInfo(Command(asRoot, Path.Combine(bin, "postgres")))
             {
                 UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true,
@@ -73,12 +73,12 @@ public sealed class PostgresServer : IAsyncDisposable
             server._server.BeginOutputReadLine();
             server._server.BeginErrorReadLine();
             server.StartWatchdog(data);
-            await server.WaitReadyAsync(ct).ConfigureAwait(false);
+            await server.WaitReadyAsync(ct);
             return server;
         }
         catch
         {
-            await server.DisposeAsync().ConfigureAwait(false);
+            await server.DisposeAsync();
             throw;
         }
     }
@@ -94,8 +94,8 @@ public sealed class PostgresServer : IAsyncDisposable
 
         psi.Environment["PGPASSWORD"] = Password;
         using var p = Process.Start(psi)!;
-        var error = await p.StandardError.ReadToEndAsync(ct).ConfigureAwait(false);
-        await p.WaitForExitAsync(ct).ConfigureAwait(false);
+        var error = await p.StandardError.ReadToEndAsync(ct);
+        await p.WaitForExitAsync(ct);
         if (p.ExitCode != 0)
         {
             throw new InvalidOperationException($"createdb {name} failed: {error}");
@@ -120,13 +120,13 @@ public sealed class PostgresServer : IAsyncDisposable
             }
 
             using var p = Process.Start(psi)!;
-            await p.WaitForExitAsync(ct).ConfigureAwait(false);
+            await p.WaitForExitAsync(ct);
             if (p.ExitCode == 0)
             {
                 return;
             }
 
-            await Task.Delay(100, ct).ConfigureAwait(false);
+            await Task.Delay(100, ct);
         }
 
         throw new TimeoutException($"PostgreSQL on port {Port} was not ready within 30 s.");
@@ -157,9 +157,9 @@ public sealed class PostgresServer : IAsyncDisposable
 
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync(ct);
-        var stderr = await p.StandardError.ReadToEndAsync(ct).ConfigureAwait(false);
-        await stdout.ConfigureAwait(false);
-        await p.WaitForExitAsync(ct).ConfigureAwait(false);
+        var stderr = await p.StandardError.ReadToEndAsync(ct);
+        await stdout;
+        await p.WaitForExitAsync(ct);
         if (p.ExitCode != 0)
         {
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({p.ExitCode}): {stderr}");
@@ -174,7 +174,7 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         AppDomain.CurrentDomain.ProcessExit -= _onExit;
-        await Task.Run(() => LocalProcesses.Kill(_server)).ConfigureAwait(false);
+        await Task.Run(() => LocalProcesses.Kill(_server));
         _server?.Dispose();
         LocalProcesses.Kill(_watchdog);
         _watchdog?.Dispose();

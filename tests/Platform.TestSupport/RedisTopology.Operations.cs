@@ -24,19 +24,19 @@ public sealed partial class RedisTopology
         {
             try
             {
-                await CommandAsync(SentinelNodes.First(s => s.IsRunning).Port, "SENTINEL", "FAILOVER", ServiceName).ConfigureAwait(false);
+                await CommandAsync(SentinelNodes.First(s => s.IsRunning).Port, "SENTINEL", "FAILOVER", ServiceName);
                 break;
             }
             catch (RespWireException e) when (e.Message.Contains("INPROG", StringComparison.Ordinal) || e.Message.Contains("NOGOODSLAVE", StringComparison.Ordinal))
             {
-                await Task.Delay(200, cts.Token).ConfigureAwait(false);
+                await Task.Delay(200, cts.Token);
             }
         }
 
-        var port = await WaitForNewMasterAsync(old, cts.Token).ConfigureAwait(false);
+        var port = await WaitForNewMasterAsync(old, cts.Token);
         if (waitForReplicas)
         {
-            await WaitUntilStableAsync(port, cts.Token).ConfigureAwait(false);
+            await WaitUntilStableAsync(port, cts.Token);
         }
 
         return port;
@@ -61,10 +61,10 @@ public sealed partial class RedisTopology
             var ports = new HashSet<int>();
             foreach (var s in SentinelNodes.Where(s => s.IsRunning))
             {
-                ports.Add(await SentinelMasterPortAsync(s.Port).ConfigureAwait(false) ?? -1);
+                ports.Add(await SentinelMasterPortAsync(s.Port) ?? -1);
             }
 
-            if (ports.Count == 1 && ports.First() is var p && p > 0 && p != oldMasterPort && await RoleAsync(p).ConfigureAwait(false) == "master")
+            if (ports.Count == 1 && ports.First() is var p && p > 0 && p != oldMasterPort && await RoleAsync(p) == "master")
             {
                 MasterPort = p;
                 foreach (var n in DataNodes)
@@ -75,7 +75,7 @@ public sealed partial class RedisTopology
                 return p;
             }
 
-            await Task.Delay(100, cts.Token).ConfigureAwait(false);
+            await Task.Delay(100, cts.Token);
         }
     }
 
@@ -87,7 +87,7 @@ public sealed partial class RedisTopology
         node.Process?.Dispose();
         Launch(node);
         using var cts = Timeout(ct);
-        await WaitForPingAsync(node, cts.Token).ConfigureAwait(false);
+        await WaitForPingAsync(node, cts.Token);
     }
 
     /// <summary>Kills every ordinary client connection on every running data node, leaving replication and Sentinel
@@ -97,7 +97,7 @@ public sealed partial class RedisTopology
         var killed = 0;
         foreach (var node in DataNodes.Where(n => n.IsRunning))
         {
-            var list = (string?)await CommandAsync(node.Port, "CLIENT", "LIST").ConfigureAwait(false) ?? "";
+            var list = (string?)await CommandAsync(node.Port, "CLIENT", "LIST") ?? "";
             foreach (var line in list.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 var fields = line.Split(' ').Select(f => f.Split('=', 2)).Where(f => f.Length == 2).ToDictionary(f => f[0], f => f[1]);
@@ -111,7 +111,7 @@ public sealed partial class RedisTopology
 
                 try
                 {
-                    await CommandAsync(node.Port, "CLIENT", "KILL", "ID", fields["id"]).ConfigureAwait(false);
+                    await CommandAsync(node.Port, "CLIENT", "KILL", "ID", fields["id"]);
                     killed++;
                 }
                 catch (RespWireException)
@@ -133,9 +133,9 @@ public sealed partial class RedisTopology
         using var cts = Timeout(ct);
         var replicas = DataNodes.Count(n => n.IsRunning && n.Port != masterPort);
         var sentinels = SentinelNodes.Count(s => s.IsRunning);
-        while (!await IsStableAsync(masterPort, replicas, sentinels).ConfigureAwait(false))
+        while (!await IsStableAsync(masterPort, replicas, sentinels))
         {
-            await Task.Delay(100, cts.Token).ConfigureAwait(false);
+            await Task.Delay(100, cts.Token);
         }
 
         MasterPort = masterPort;
@@ -145,7 +145,7 @@ public sealed partial class RedisTopology
     {
         try
         {
-            if (await RoleAsync(masterPort).ConfigureAwait(false) != "master")
+            if (await RoleAsync(masterPort) != "master")
             {
                 return false;
             }
@@ -153,14 +153,14 @@ public sealed partial class RedisTopology
             foreach (var other in DataNodes.Where(n => n.IsRunning && n.Port != masterPort))
             {
                 // Sentinel waits ~8 s before demoting a returning old master; do what it would do, sooner.
-                if (await RoleAsync(other.Port).ConfigureAwait(false) == "master")
+                if (await RoleAsync(other.Port) == "master")
                 {
-                    await CommandAsync(other.Port, "REPLICAOF", "127.0.0.1", masterPort.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
-                    await CommandAsync(other.Port, "CONFIG", "REWRITE").ConfigureAwait(false);
+                    await CommandAsync(other.Port, "REPLICAOF", "127.0.0.1", masterPort.ToString(CultureInfo.InvariantCulture));
+                    await CommandAsync(other.Port, "CONFIG", "REWRITE");
                 }
             }
 
-            var info = (string?)await CommandAsync(masterPort, "INFO", "replication").ConfigureAwait(false) ?? "";
+            var info = (string?)await CommandAsync(masterPort, "INFO", "replication") ?? "";
             var online = info.Split('\n').Count(l => l.StartsWith("slave", StringComparison.Ordinal) && l.Contains("state=online", StringComparison.Ordinal));
             if (online < replicas)
             {
@@ -169,13 +169,13 @@ public sealed partial class RedisTopology
 
             foreach (var s in SentinelNodes.Where(s => s.IsRunning))
             {
-                if (await SentinelMasterPortAsync(s.Port).ConfigureAwait(false) != masterPort)
+                if (await SentinelMasterPortAsync(s.Port) != masterPort)
                 {
                     return false;
                 }
 
-                var peers = (object?[]?)await CommandAsync(s.Port, "SENTINEL", "SENTINELS", ServiceName).ConfigureAwait(false) ?? [];
-                var known = (object?[]?)await CommandAsync(s.Port, "SENTINEL", "REPLICAS", ServiceName).ConfigureAwait(false) ?? [];
+                var peers = (object?[]?)await CommandAsync(s.Port, "SENTINEL", "SENTINELS", ServiceName) ?? [];
+                var known = (object?[]?)await CommandAsync(s.Port, "SENTINEL", "REPLICAS", ServiceName) ?? [];
                 var healthy = known.OfType<object?[]>().Count(r => Field(r, "flags") == "slave");
                 if (peers.Length < sentinels - 1 || healthy < replicas)
                 {
@@ -208,7 +208,7 @@ public sealed partial class RedisTopology
     {
         try
         {
-            var reply = await CommandAsync(sentinelPort, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", ServiceName).ConfigureAwait(false) as object?[];
+            var reply = await CommandAsync(sentinelPort, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", ServiceName) as object?[];
             return reply is [_, string port] ? int.Parse(port, CultureInfo.InvariantCulture) : null;
         }
         catch (Exception e) when (e is RespWireException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
@@ -221,7 +221,7 @@ public sealed partial class RedisTopology
     {
         try
         {
-            return (await CommandAsync(port, "ROLE").ConfigureAwait(false) as object?[])?[0] as string;
+            return (await CommandAsync(port, "ROLE") as object?[])?[0] as string;
         }
         catch (Exception e) when (e is RespWireException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
         {
@@ -242,7 +242,7 @@ public sealed partial class RedisTopology
 
             try
             {
-                if ((string?)await CommandAsync(node.Port, "PING").ConfigureAwait(false) == "PONG")
+                if ((string?)await CommandAsync(node.Port, "PING") == "PONG")
                 {
                     return;
                 }
@@ -251,7 +251,7 @@ public sealed partial class RedisTopology
             {
             }
 
-            await Task.Delay(50, ct).ConfigureAwait(false);
+            await Task.Delay(50, ct);
         }
     }
 

@@ -60,7 +60,7 @@ public sealed partial class RedisTopology : IAsyncDisposable
         {
             try
             {
-                return await StartOnceAsync(options, ct).ConfigureAwait(false);
+                return await StartOnceAsync(options, ct);
             }
             catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("Address already in use", StringComparison.Ordinal))
             {
@@ -78,15 +78,15 @@ public sealed partial class RedisTopology : IAsyncDisposable
         try
         {
             topology.StartWatchdog();
-            await topology.StartProcessesAsync(ct).ConfigureAwait(false);
+            await topology.StartProcessesAsync(ct);
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             cts.CancelAfter(options.StartTimeout);
-            await topology.WaitUntilStableAsync(topology.MasterPort, cts.Token).ConfigureAwait(false);
+            await topology.WaitUntilStableAsync(topology.MasterPort, cts.Token);
             return topology;
         }
         catch
         {
-            await topology.DisposeAsync().ConfigureAwait(false);
+            await topology.DisposeAsync();
             throw;
         }
     }
@@ -112,7 +112,7 @@ public sealed partial class RedisTopology : IAsyncDisposable
 
         foreach (var node in _nodes)
         {
-            await WaitForPingAsync(node, ct).ConfigureAwait(false);
+            await WaitForPingAsync(node, ct);
         }
     }
 
@@ -225,7 +225,7 @@ public sealed partial class RedisTopology : IAsyncDisposable
         }
 
         AppDomain.CurrentDomain.ProcessExit -= _onExit;
-        await Task.Run(KillAll).ConfigureAwait(false);
+        await Task.Run(KillAll);
         foreach (var node in _nodes)
         {
             node.Process?.Dispose();

@@ -16,17 +16,17 @@ public static class RespWire
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(TimeSpan.FromSeconds(10));
         using var client = new TcpClient { NoDelay = true };
-        await client.ConnectAsync("127.0.0.1", port, cts.Token).ConfigureAwait(false);
+        await client.ConnectAsync("127.0.0.1", port, cts.Token);
         await using var stream = client.GetStream();
         var reader = new Reader(stream);
         if (!string.IsNullOrEmpty(password))
         {
-            await WriteAsync(stream, ["AUTH", password], cts.Token).ConfigureAwait(false);
-            await reader.ReadAsync(cts.Token).ConfigureAwait(false);
+            await WriteAsync(stream, ["AUTH", password], cts.Token);
+            await reader.ReadAsync(cts.Token);
         }
 
-        await WriteAsync(stream, args, cts.Token).ConfigureAwait(false);
-        return await reader.ReadAsync(cts.Token).ConfigureAwait(false);
+        await WriteAsync(stream, args, cts.Token);
+        return await reader.ReadAsync(cts.Token);
     }
 
     public static Task<object?> CommandAsync(int port, string? password, params string[] args)
@@ -41,7 +41,7 @@ public static class RespWire
             sb.Append('$').Append(Encoding.UTF8.GetByteCount(a)).Append("\r\n").Append(a).Append("\r\n");
         }
 
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(sb.ToString()), ct).ConfigureAwait(false);
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(sb.ToString()), ct);
     }
 
     private sealed class Reader(Stream stream)
@@ -52,7 +52,7 @@ public static class RespWire
 
         public async Task<object?> ReadAsync(CancellationToken ct)
         {
-            var line = await ReadLineAsync(ct).ConfigureAwait(false);
+            var line = await ReadLineAsync(ct);
             var body = line[1..];
             switch (line[0])
             {
@@ -67,7 +67,7 @@ public static class RespWire
                             return null;
                         }
 
-                        var bytes = await ReadExactAsync(len + 2, ct).ConfigureAwait(false);
+                        var bytes = await ReadExactAsync(len + 2, ct);
                         return Encoding.UTF8.GetString(bytes, 0, len);
                     }
 
@@ -84,7 +84,7 @@ public static class RespWire
                         {
                             try
                             {
-                                items[i] = await ReadAsync(ct).ConfigureAwait(false);
+                                items[i] = await ReadAsync(ct);
                             }
                             catch (RespWireException e)
                             {
@@ -111,7 +111,7 @@ public static class RespWire
                     return s;
                 }
 
-                await FillAsync(ct).ConfigureAwait(false);
+                await FillAsync(ct);
             }
         }
 
@@ -123,7 +123,7 @@ public static class RespWire
             {
                 if (_start == _end)
                 {
-                    await FillAsync(ct).ConfigureAwait(false);
+                    await FillAsync(ct);
                 }
 
                 var n = Math.Min(count - copied, _end - _start);
@@ -149,7 +149,7 @@ public static class RespWire
                 throw new InvalidDataException("RESP line longer than the test helper's buffer");
             }
 
-            var n = await stream.ReadAsync(_buffer.AsMemory(_end), ct).ConfigureAwait(false);
+            var n = await stream.ReadAsync(_buffer.AsMemory(_end), ct);
             if (n == 0)
             {
                 throw new EndOfStreamException("server closed the connection");

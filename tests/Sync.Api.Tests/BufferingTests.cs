@@ -1,5 +1,4 @@
 using Sync.Api.Playback;
-using Sync.Api.Realtime;
 
 namespace Sync.Api.Tests;
 

@@ -222,12 +222,12 @@ public sealed class HubClient : IAsyncDisposable
         _socket.Dispose();
         if (_receive is not null)
         {
-            await _receive.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await _receive.WaitAsync(TimeSpan.FromSeconds(5));
         }
 
         if (_pinger is not null)
         {
-            await _pinger.ConfigureAwait(false);
+            await _pinger;
         }
 
         _stop.Dispose();

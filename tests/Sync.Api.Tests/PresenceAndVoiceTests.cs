@@ -1,4 +1,3 @@
-using Platform.TestSupport;
 using Sync.Api.Realtime;
 using Sync.Api.Rooms;
 

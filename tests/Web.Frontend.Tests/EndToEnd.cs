@@ -51,9 +51,20 @@ public sealed class EndToEnd : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (Browser is not null) await Browser.DisposeAsync();
-        if (App is not null) await App.DisposeAsync();
-        if (Telemetry is not null) await Telemetry.DisposeAsync();
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+
+        if (Telemetry is not null)
+        {
+            await Telemetry.DisposeAsync();
+        }
     }
 
     /// <summary>Keeps a screenshot as a test artifact (artifacts/Web.Frontend.Tests/screenshots).</summary>

@@ -96,9 +96,20 @@ public sealed class ProxyFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (Frontend is not null) await Frontend.DisposeAsync();
-        if (FrontendWithoutBackends is not null) await FrontendWithoutBackends.DisposeAsync();
-        if (Upstream is not null) await Upstream.DisposeAsync();
+        if (Frontend is not null)
+        {
+            await Frontend.DisposeAsync();
+        }
+
+        if (FrontendWithoutBackends is not null)
+        {
+            await FrontendWithoutBackends.DisposeAsync();
+        }
+
+        if (Upstream is not null)
+        {
+            await Upstream.DisposeAsync();
+        }
     }
 }
 

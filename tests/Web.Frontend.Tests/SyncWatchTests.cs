@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Playwright;
-using Web.Frontend.Tests.Infrastructure;
 
 namespace Web.Frontend.Tests;
 
@@ -188,7 +187,10 @@ public sealed class SyncWatchTests(EndToEnd e2e)
             try
             {
                 last = await DebugAsync(page);
-                if (condition(last)) return last;
+                if (condition(last))
+                {
+                    return last;
+                }
             }
             catch (PlaywrightException)
             {

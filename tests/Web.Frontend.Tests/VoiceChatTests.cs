@@ -77,7 +77,11 @@ public sealed class VoiceChatTests(EndToEnd e2e)
             var problems = await room.ProblemsAsync();
             Assert.True(problems.Count == 0, $"round {round}:\n{string.Join("\n", problems)}");
             var connectedAt = new List<double>();
-            foreach (var page in room.Pages) connectedAt.AddRange((await room.VoiceStateAsync(page)).VoiceLinks.Select(l => l.ConnectedAtMs ?? double.NaN));
+            foreach (var page in room.Pages)
+            {
+                connectedAt.AddRange((await room.VoiceStateAsync(page)).VoiceLinks.Select(l => l.ConnectedAtMs ?? double.NaN));
+            }
+
             connectMs.Add(connectedAt.Max() - pressedAt);
             await room.LeaveVoiceAsync(RoundTimeout);
         }

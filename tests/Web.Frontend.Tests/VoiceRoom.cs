@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Playwright;
-using Web.Frontend.Tests.Infrastructure;
 
 namespace Web.Frontend.Tests;
 
@@ -135,8 +134,15 @@ public sealed class VoiceRoom : IAsyncDisposable
         for (var i = 0; i < _viewers.Count; i++)
         {
             var (_, page, errors, _) = _viewers[i];
-            foreach (var toast in await page.Locator("#toasts .toast-error").AllInnerTextsAsync()) problems.Add($"viewer {i + 1} shows: {toast}");
-            lock (errors) problems.AddRange(errors.Select(e => $"viewer {i + 1} console: {e}"));
+            foreach (var toast in await page.Locator("#toasts .toast-error").AllInnerTextsAsync())
+            {
+                problems.Add($"viewer {i + 1} shows: {toast}");
+            }
+
+            lock (errors)
+            {
+                problems.AddRange(errors.Select(e => $"viewer {i + 1} console: {e}"));
+            }
         }
 
         return problems;
@@ -165,6 +171,9 @@ public sealed class VoiceRoom : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var (context, _, _, _) in _viewers) await context.CloseAsync();
+        foreach (var (context, _, _, _) in _viewers)
+        {
+            await context.CloseAsync();
+        }
     }
 }

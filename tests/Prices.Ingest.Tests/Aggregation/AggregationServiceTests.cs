@@ -3,11 +3,11 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Platform.Prices.Contracts;
 using Prices.Ingest.Aggregation;
 using Prices.Ingest.Exchanges;
 using Prices.Ingest.Publishing;
 using Prices.Ingest.Tests.Fakes;
-using Platform.Prices.Contracts;
 
 namespace Prices.Ingest.Tests.Aggregation;
 

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Platform.Prices.Contracts;
 using Prices.Ingest.Publishing;
 using Prices.Ingest.Tests.Fakes;
-using Platform.Prices.Contracts;
 
 namespace Prices.Ingest.Tests.Publishing;
 

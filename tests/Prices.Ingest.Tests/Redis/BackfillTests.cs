@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using Platform.Prices.Contracts;
 using Prices.Ingest.Publishing;
 using static Prices.Ingest.Tests.Fakes.TestTimeouts;
-using Platform.Prices.Contracts;
 
 namespace Prices.Ingest.Tests.Redis;
 

@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using StackExchange.Redis;
-using Prices.Ingest.Publishing;
+using Platform.Prices.Contracts;
 using Prices.Ingest.Tests.Fakes;
 using static Prices.Ingest.Tests.Fakes.TestTimeouts;
-using Platform.Prices.Contracts;
 
 namespace Prices.Ingest.Tests.Redis;
 

@@ -2,11 +2,11 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
+using Platform.Prices.Contracts;
 using Prices.Ingest.Publishing;
 using Prices.Ingest.Tests.Fakes;
+using StackExchange.Redis;
 using static Prices.Ingest.Tests.Fakes.TestTimeouts;
-using Platform.Prices.Contracts;
 
 namespace Prices.Ingest.Tests.Redis;
 

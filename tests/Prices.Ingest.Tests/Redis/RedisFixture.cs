@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 using Platform.TestSupport;
 using Prices.Ingest.Publishing;
 using Prices.Ingest.Tests.Fakes;
+using StackExchange.Redis;
 using static Prices.Ingest.Tests.Fakes.TestTimeouts;
 
 namespace Prices.Ingest.Tests.Redis;

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Platform.Prices.Contracts;
 using Prices.Ingest.Publishing;
 using Prices.Ingest.Tests.Fakes;
 using static Prices.Ingest.Tests.Fakes.TestTimeouts;
-using Platform.Prices.Contracts;
 
 namespace Prices.Ingest.Tests.Redis;
 

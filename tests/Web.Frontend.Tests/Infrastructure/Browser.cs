@@ -59,12 +59,18 @@ public sealed class Browser : IAsyncDisposable
         {
             if (message.Type == "error")
             {
-                lock (errors) errors.Add(message.Text);
+                lock (errors)
+                {
+                    errors.Add(message.Text);
+                }
             }
         };
         page.PageError += (_, error) =>
         {
-            lock (errors) errors.Add(error);
+            lock (errors)
+            {
+                errors.Add(error);
+            }
         };
         return (context, page, errors);
     }

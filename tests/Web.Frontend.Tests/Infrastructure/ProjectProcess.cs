@@ -69,10 +69,17 @@ public sealed class ProjectProcess : IAsyncDisposable
 
     private void Append(string? line)
     {
-        if (line is null) return;
+        if (line is null)
+        {
+            return;
+        }
+
         lock (_output)
         {
-            if (_output.Length < 200_000) _output.AppendLine(line);
+            if (_output.Length < 200_000)
+            {
+                _output.AppendLine(line);
+            }
         }
     }
 
@@ -91,7 +98,10 @@ public sealed class ProjectProcess : IAsyncDisposable
             try
             {
                 using var response = await http.GetAsync(new Uri(Url, "/health"), ct);
-                if (response.IsSuccessStatusCode) return;
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
             }
             catch (HttpRequestException)
             {
