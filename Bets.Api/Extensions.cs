@@ -8,6 +8,7 @@ using Bets.Api.Resolution;
 using Bets.Api.Wallets;
 using Microsoft.AspNetCore.Authentication;
 using Platform.Redis.Failover;
+using Platform.Redis.Memory;
 
 namespace Bets.Api;
 
@@ -18,6 +19,7 @@ public static class Extensions
         builder.AddRedisClient("redis");
         builder.AddRequestBodyLimits();
         builder.Services.AddRedisFailoverFollowing();
+        builder.Services.AddRedisMemoryMonitoring();
         var services = builder.Services;
         services.TryAddTimeProvider();
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();

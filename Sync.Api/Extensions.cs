@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Redis.Failover;
+using Platform.Redis.Memory;
 using StackExchange.Redis;
 using Sync.Api.Data;
 using Sync.Api.Identity;
@@ -23,6 +24,7 @@ public static class Extensions
         // connection) a namespace per application, so another app's hubs on the same Redis never see them.
         builder.AddRedisClient("redis", configureOptions: o => o.ChannelPrefix = RedisChannel.Literal("sync-api:"));
         builder.Services.AddRedisFailoverFollowing();
+        builder.Services.AddRedisMemoryMonitoring();
         builder.AddRequestBodyLimits();
         // Redis out of reach: 503 (or the hub's "unavailable") at once, in the words the API already uses for it.
         builder.Services.AddRedisOutageBreaker(o =>

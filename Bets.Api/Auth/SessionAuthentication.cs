@@ -12,6 +12,9 @@ public sealed class SessionAuthenticationHandler(
 {
     public const string SchemeName = "Session";
 
+    /// <summary>The problem type of a 401 for a token whose session is gone.</summary>
+    public const string SessionExpiredProblem = "https://platform.local/problems/session-expired";
+
     public static string? ReadToken(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
@@ -40,9 +43,15 @@ public sealed class SessionAuthenticationHandler(
     {
         Response.StatusCode = 401;
         Response.Headers.WWWAuthenticate = "Bearer";
-        await Results.Problem(statusCode: 401, title: "Sign-in required",
-                detail: "Send 'Authorization: Bearer <token>' with a session token from POST /auth/verify.")
-            .ExecuteAsync(Context);
+        // A token that no longer matches a session: it expired, was signed out, or Redis evicted session:{wallet}
+        // under memory pressure. The client cannot tell these apart and need not: it signs in again.
+        var expired = (await HandleAuthenticateOnceAsync()).Failure is not null;
+        var problem = expired
+            ? Results.Problem(statusCode: 401, type: SessionExpiredProblem, title: "Session expired",
+                detail: "Your session has expired or was signed out; sign in again.")
+            : Results.Problem(statusCode: 401, title: "Sign-in required",
+                detail: "Send 'Authorization: Bearer <token>' with a session token from POST /auth/verify.");
+        await problem.ExecuteAsync(Context);
     }
 }
 

@@ -10,8 +10,11 @@ namespace Bets.Api.Resolution;
 public enum Verdict { Won, Lost, Void }
 
 /// <summary>What the history says about one window; stored with the bet as its evidence.</summary>
+/// <param name="GapFrom">Where the longest stretch without a price starts (unix ms).</param>
+/// <param name="GapTo">Where it ends: the next tick, or the window's end.</param>
 public sealed record Evidence(
-    Verdict Verdict, int Ticks, decimal? Min, decimal? Max, decimal? PriceAtStart, long From, long To, long MaxGapMs, string Reason);
+    Verdict Verdict, int Ticks, decimal? Min, decimal? Max, decimal? PriceAtStart, long From, long To, long MaxGapMs, string Reason,
+    long? GapFrom = null, long? GapTo = null);
 
 /// <summary>Decides won/lost/void for a band and window from the price history.</summary>
 public static class Outcome
@@ -45,28 +48,38 @@ public static class Outcome
         // counting the price in force at the start.
         var prices = (before is { } b ? inside.Prepend(b) : inside).Select(t => t.Price).ToList();
         var prev = before?.Timestamp ?? start;
-        long maxGap = 0;
-        foreach (var t in inside)
+        long maxGap = 0, gapFrom = start, gapTo = start;
+        foreach (var t in inside.Append(new PriceTick(end, 0)))
         {
-            maxGap = Math.Max(maxGap, t.Timestamp - prev);
+            if (t.Timestamp - prev > maxGap)
+            {
+                (maxGap, gapFrom, gapTo) = (t.Timestamp - prev, prev, t.Timestamp);
+            }
             prev = t.Timestamp;
         }
-        maxGap = Math.Max(maxGap, end - prev);
+        // Ticks go missing when Redis evicts the history under memory pressure (allkeys-lru drops the whole sorted set,
+        // and the writer starts a new one), or when nothing was written: either way the window is not decided on what is
+        // left, and the evidence names the hole.
         if (prices.Count == 0)
         {
-            return new Evidence(Verdict.Void, 0, null, null, null, start, end, maxGap, "no price history for the window");
+            return new Evidence(Verdict.Void, 0, null, null, null, start, end, maxGap,
+                $"no price history between {Iso(start - gapToleranceMs)} and {Iso(end)} (evicted from Redis or never written)", gapFrom, gapTo);
         }
         var min = prices.Min();
         var max = prices.Max();
         if (maxGap > gapToleranceMs)
         {
             return new Evidence(Verdict.Void, prices.Count, min, max, before?.Price, start, end, maxGap,
-                $"the price history has a gap of {maxGap} ms, over the tolerance of {gapToleranceMs} ms");
+                $"the price history has a gap of {maxGap} ms from {Iso(gapFrom)} to {Iso(gapTo)}, over the tolerance of {gapToleranceMs} ms (evicted from Redis or never written)",
+                gapFrom, gapTo);
         }
         var touched = min <= high && max >= low;
         return new Evidence(touched ? Verdict.Won : Verdict.Lost, prices.Count, min, max, before?.Price, start, end, maxGap,
-            touched ? "the price touched the band" : "the price stayed outside the band");
+            touched ? "the price touched the band" : "the price stayed outside the band", gapFrom, gapTo);
     }
+
+    private static string Iso(long unixMs) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 }
 
 /// <summary>

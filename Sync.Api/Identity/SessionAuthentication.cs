@@ -49,8 +49,13 @@ internal sealed class SessionAuthenticationHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
+        // A token sent but refused is a session that ended (expired or revoked in PostgreSQL; an evicted Redis copy is
+        // read again from there and ends nothing): the client starts a new guest session.
+        var ended = (await HandleAuthenticateOnceAsync()).Failure is not null;
         await Results.Problem(
-            statusCode: 401, title: "A valid session token is required.",
+            statusCode: 401,
+            title: ended ? "Session expired" : "A valid session token is required.",
+            detail: ended ? "Your session has expired; sign in again as a guest (POST /api/sessions)." : "Send 'Authorization: Bearer <token>' with a token from POST /api/sessions.",
             extensions: new Dictionary<string, object?> { ["code"] = ErrorCodes.Unauthorized }).ExecuteAsync(Context);
     }
 }

@@ -124,7 +124,7 @@ public sealed class Sessions(
 
     public void Dispose() => _keyLock.Dispose();
 
-    private static string CacheKey(Guid sessionId) => $"sync:session:{sessionId:N}";
+    internal static string CacheKey(Guid sessionId) => $"sync:session:{sessionId:N}";
 
     private async Task<string> IssueAsync(SessionInfo session, CancellationToken ct)
     {

@@ -34,13 +34,13 @@ public sealed partial class TimelineStore(
         return {1, ARGV[3]}
         """;
 
-    // KEYS: timeline. ARGV: seq, state, ttl ms. Creates the key unless another instance did first.
+    // KEYS: timeline. ARGV: seq, state, ttl ms. Creates the key unless another instance did first; says which.
     private const string Init = """
         local cur = redis.call('HGET', KEYS[1], 'state')
-        if cur then return cur end
+        if cur then return {0, cur} end
         redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'state', ARGV[2])
         redis.call('PEXPIRE', KEYS[1], ARGV[3])
-        return ARGV[2]
+        return {1, ARGV[2]}
         """;
 
     private readonly ConcurrentDictionary<string, Timeline> _unsaved = new(StringComparer.Ordinal);
@@ -170,18 +170,26 @@ public sealed partial class TimelineStore(
             throw new SyncException(ErrorCodes.UnknownRoom, $"Room '{roomId}' does not exist.");
         }
 
+        // Missing: a room that never had a command, or a timeline Redis evicted under memory pressure (allkeys-lru) or
+        // lost in a failover. The copy in PostgreSQL is at most one flush behind; it comes back with a seq far ahead.
         var saved = await rooms.LoadTimelineAsync(roomId, ct);
         var timeline = Timeline.Empty(roomId, NowMs);
         if (saved is not null)
         {
             var t = SyncJson.Deserialize<Timeline>(saved);
             timeline = t with { Seq = t.Seq + RestoreSeqJump, Waiting = null };
+        }
+
+        var stored = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(Init, [Key(roomId)],
+            [timeline.Seq, SyncJson.Serialize(timeline), (long)KeyTtl.TotalMilliseconds]))!;
+        // Only the instance whose copy went in says so: every other instance that found the key missing at the same
+        // moment adopts that copy silently, so one eviction is one warning.
+        if ((long)stored[0] == 1 && saved is not null)
+        {
             LogRestored(logger, roomId, timeline.Seq);
         }
 
-        var stored = await redis.GetDatabase().ScriptEvaluateAsync(Init, [Key(roomId)],
-            [timeline.Seq, SyncJson.Serialize(timeline), (long)KeyTtl.TotalMilliseconds]);
-        return SyncJson.Deserialize<Timeline>(stored.ToString());
+        return SyncJson.Deserialize<Timeline>(stored[1].ToString());
     }
 
     private RoomSlot Slot(string roomId)

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using Aspire.Hosting.Testing;
 using Microsoft.Playwright;
+using StackExchange.Redis;
 
 namespace Web.Frontend.Tests;
 
@@ -104,6 +106,30 @@ public sealed class BettingTests(EndToEnd e2e)
         // Prices.Ingest runs its seeded simulation by default; every price names its venues sim-1..sim-3.
         await Assertions.Expect(page.Locator("#feed-note")).ToContainTextAsync("Simulated prices: this feed is a seeded simulation (sim-1, sim-2, sim-3)");
         Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task AnEvictedSessionTakesTheBettingPageBackToSignInSayingToSignInAgain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (context, page, errors) = await e2e.Browser.NewPageAsync(e2e.FrontendUrl, 1280, 1000);
+        await using var _ = context;
+        await page.GotoAsync("/bets");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Use development wallet" }).ClickAsync();
+        await page.GetByRole(AriaRole.Heading, new() { Name = "Wallet" }).WaitForAsync();
+        var wallet = await page.EvaluateAsync<string>("() => JSON.parse(localStorage.getItem('bets.session')).wallet");
+
+        // What allkeys-lru does to a session under memory pressure: the key is gone, and nobody is told.
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await e2e.App.GetConnectionStringAsync("redis", ct))!);
+        Assert.True(await redis.GetDatabase().KeyDeleteAsync($"session:{wallet}"));
+
+        // The page asks for the balance every 5 s; the first answer after the eviction is the 401.
+        await Assertions.Expect(page.Locator("#signed-out")).ToHaveTextAsync("Your session has expired. Sign in again to keep betting.", new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Use development wallet" })).ToBeVisibleAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("() => localStorage.getItem('bets.session')"));
+        await EndToEnd.ScreenshotAsync(page, "bets-session-expired");
+        // The browser logs the refused request (401) itself; nothing else may fail.
+        Assert.All(errors, e => Assert.Contains("401", e, StringComparison.Ordinal));
     }
 
     /// <summary>Picks a bettable cell and places a bet until the page shows the expected refusal. A grid refresh can drop

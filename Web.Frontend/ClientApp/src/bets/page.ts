@@ -11,6 +11,8 @@ import { refusalOf, stillApplies, type Refusal } from './refusals';
 import { clockTime } from './windows';
 
 const staleAfterMs = 10_000;
+/** Shown in the sign-in card when Bets.Api no longer knows the session (expired, signed out elsewhere, evicted from Redis). */
+const sessionEndedText = 'Your session has expired. Sign in again to keep betting.';
 const chainId = 1;
 /** How much price history the chart opens with. */
 const historyMinutes = 15;
@@ -35,6 +37,8 @@ class BetsPage {
   private early: PricePoint[] | null = [];
   private balance: number | null = null;
   private refusal: Refusal | null = null;
+  /** Why the page is back at sign-in, when the user did not sign out. */
+  private signedOutNotice: string | null = null;
   private readonly timers: number[] = [];
   private readonly stream: PriceStream;
   private readonly chart: IChartApi;
@@ -223,7 +227,7 @@ class BetsPage {
       this.setBalance(result.balance);
       await this.refreshAccount();
     } catch (e) {
-      if (e instanceof ApiError && e.status === 401) this.signedOut();
+      this.endedSession(e);
       this.refuse(e instanceof ApiError
         ? refusalOf({ status: e.status, type: e.type, message: e.message, retryAfterSeconds: e.retryAfterSeconds, facts: e.facts }, attempt, Date.now())
         : { message: errorMessage(e), lifted: { when: 'another-cell-or-stake', ...attempt } });
@@ -248,8 +252,7 @@ class BetsPage {
       this.renderBets(bets);
       this.renderLimits(balance.dailyLimit, balance.excludedUntil);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 401) this.signedOut();
-      else toast(errorMessage(e), 'error');
+      if (!this.endedSession(e)) toast(errorMessage(e), 'error');
     }
   }
 
@@ -289,6 +292,7 @@ class BetsPage {
     };
     replaceChildren(this.account,
       el('h2', { id: 'account-h' }, 'Sign in with Ethereum'),
+      this.signedOutNotice ? el('p', { class: 'banner', id: 'signed-out', role: 'alert' }, this.signedOutNotice) : null,
       injected ? el('button', { type: 'button', class: 'primary', onclick: go(() => connectInjected(injected)) }, 'Connect browser wallet') : null,
       el('div', { class: 'dev-wallet' },
         el('button', { type: 'button', id: 'dev-wallet', onclick: go(async () => developmentWallet(chainId)) }, 'Use development wallet'),
@@ -301,6 +305,7 @@ class BetsPage {
     const message = siweMessage(signer.address, signer.chainId, nonce, new Date(), 'Sign in to the BTC grid.');
     const signature = await signer.sign(message);
     this.session = await auth.verify(message, signature);
+    this.signedOutNotice = null;
     toast(`Signed in as ${shortAddress(this.session.wallet)}${signer.kind === 'development' ? ' (development wallet)' : ''}.`);
     this.renderAccount();
     this.renderStale();
@@ -312,6 +317,7 @@ class BetsPage {
     try {
       this.setBalance((await betsApi.faucet(this.session.token)).balance);
     } catch (e) {
+      if (this.endedSession(e)) return;
       toast(e instanceof ApiError && e.status === 404 ? 'Test funds are only available in development.' : errorMessage(e), 'error');
     }
   }
@@ -321,7 +327,15 @@ class BetsPage {
     this.signedOut();
   }
 
-  private signedOut(): void {
+  /** A 401 on a call with the token: the session is gone, so the page goes back to sign-in and says why. */
+  private endedSession(e: unknown): boolean {
+    if (!(e instanceof ApiError) || e.status !== 401) return false;
+    if (this.session) this.signedOut(sessionEndedText);
+    return true;
+  }
+
+  private signedOut(notice: string | null = null): void {
+    this.signedOutNotice = notice;
     auth.forget();
     this.session = null;
     this.renderAccount();
@@ -345,7 +359,7 @@ class BetsPage {
         await betsApi.setDailyLimit(this.session!.token, limitInput.value === '' ? null : Math.round(Number(limitInput.value) * 100));
         toast('Daily limit saved.');
       } catch (err) {
-        toast(errorMessage(err), 'error');
+        if (!this.endedSession(err)) toast(errorMessage(err), 'error');
       }
     });
     const days = el('select', { id: 'exclusion-days' }, ...[1, 7, 30, 180, 365].map(d => el('option', { value: d }, `${d} day${d > 1 ? 's' : ''}`)));
@@ -359,7 +373,7 @@ class BetsPage {
         toast('Self-exclusion is on.');
         this.renderLimits(b.dailyLimit, b.excludedUntil);
       } catch (err) {
-        toast(errorMessage(err), 'error');
+        if (!this.endedSession(err)) toast(errorMessage(err), 'error');
       }
     });
     const excluded = excludedUntil && new Date(excludedUntil).getTime() > Date.now()

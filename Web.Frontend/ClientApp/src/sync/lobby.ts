@@ -1,8 +1,8 @@
 // SyncWatch start page: create a room, or open one from a share link.
 import { el, replaceChildren, toast } from '../ui';
-import { errorMessage } from '../http';
+import { ApiError, errorMessage } from '../http';
 import { navigate } from '../main';
-import { createSession, rooms, savedSession } from './api';
+import { createSession, forgetSession, rooms, savedSession, type Session } from './api';
 
 export function mountLobby(root: HTMLElement): () => void {
   const session = savedSession();
@@ -23,9 +23,18 @@ export function mountLobby(root: HTMLElement): () => void {
     try {
       const name = nameInput.value.trim();
       const current = savedSession();
-      const s = current && current.displayName === name ? current : await createSession(name);
       const password = passwordInput.value || null;
-      const room = await rooms.create(s.token, roomInput.value.trim(), password);
+      const create = (s: Session) => rooms.create(s.token, roomInput.value.trim(), password);
+      let room;
+      try {
+        room = await create(current && current.displayName === name ? current : await createSession(name));
+      } catch (e) {
+        // The saved guest session has ended: a new room has nothing to lose by a new guest, so start one and go on.
+        if (!(e instanceof ApiError && e.status === 401)) throw e;
+        forgetSession();
+        room = await create(await createSession(name));
+        toast('Your guest session had expired; you continue as a new guest.');
+      }
       if (password) sessionStorage.setItem(`syncwatch.password.${room.id}`, password);
       navigate(`/watch/${encodeURIComponent(room.id)}`);
     } catch (e) {

@@ -39,6 +39,7 @@ export async function mountRoom(root: HTMLElement, params: Record<string, string
   const storedPassword = sessionStorage.getItem(passwordKey(roomId));
   const autoJoin = session !== null && (!room.hasPassword || storedPassword !== null);
   let joined = false;
+  let notice: string | null = null;
   if (autoJoin) {
     try {
       await start(session, storedPassword);
@@ -46,15 +47,23 @@ export async function mountRoom(root: HTMLElement, params: Record<string, string
     } catch (e) {
       current.controller?.dispose();
       current.controller = null;
-      if (e instanceof ApiError && e.status === 401) forgetSession();
-      toast(errorMessage(e), 'error');
+      // The saved guest session has ended. Joining as a new guest silently would drop this member's role in the room:
+      // say so, and let the person join again.
+      if (e instanceof ApiError && e.status === 401) {
+        forgetSession();
+        notice = guestSessionEndedText;
+      } else {
+        toast(errorMessage(e), 'error');
+      }
     }
   }
-  if (!joined) renderJoinForm(root, room, start);
+  if (!joined) renderJoinForm(root, room, start, notice);
   return () => current.controller?.dispose();
 }
 
-function renderJoinForm(root: HTMLElement, room: Room, start: (s: Session, pw: string | null) => Promise<void>): void {
+const guestSessionEndedText = 'Your guest session has expired. Join again to continue as a new guest.';
+
+function renderJoinForm(root: HTMLElement, room: Room, start: (s: Session, pw: string | null) => Promise<void>, notice: string | null = null): void {
   const existing = savedSession();
   const name = el('input', { id: 'join-name', required: true, maxlength: 40, autocomplete: 'nickname', value: existing?.displayName ?? '' });
   const password = room.hasPassword ? el('input', { id: 'join-password', type: 'password', required: true, autocomplete: 'current-password' }) : null;
@@ -62,6 +71,7 @@ function renderJoinForm(root: HTMLElement, room: Room, start: (s: Session, pw: s
   const error = el('p', { class: 'error', role: 'alert' });
   const form = el('form', { class: 'stack card narrow' },
     el('h1', {}, `Join “${room.name}”`),
+    notice ? el('p', { class: 'banner', id: 'session-ended', role: 'alert' }, notice) : null,
     el('label', { for: 'join-name' }, 'Your display name'), name,
     password ? el('label', { for: 'join-password' }, 'Room password') : null, password,
     button, error);
@@ -72,7 +82,14 @@ function renderJoinForm(root: HTMLElement, room: Room, start: (s: Session, pw: s
     try {
       const current = savedSession();
       const session = current && current.displayName === name.value.trim() ? current : await createSession(name.value.trim());
-      await start(session, password?.value ?? null);
+      try {
+        await start(session, password?.value ?? null);
+      } catch (e) {
+        // The saved session ended meanwhile: the person asked to join, so join as the new guest they would become.
+        if (!(e instanceof ApiError && e.status === 401) || session !== current) throw e;
+        forgetSession();
+        await start(await createSession(name.value.trim()), password?.value ?? null);
+      }
     } catch (e) {
       error.textContent = e instanceof ApiError && e.code === 'wrong_password' ? 'That password is not right.' : errorMessage(e);
     } finally {
