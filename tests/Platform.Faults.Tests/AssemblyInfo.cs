@@ -1,0 +1,2 @@
+// One AppHost (five Redis processes, PostgreSQL, five services) for the whole suite, its faults one at a time.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
