@@ -91,8 +91,9 @@ public sealed class WatchPartyClient : IAsyncDisposable
 
             return (ok, ok ? null : result.GetProperty("error").GetProperty("code").GetString(), sent, Stopwatch.GetTimestamp());
         }
-        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
+            // The connection went (a replica killed, a reset on the way): no answer, which a viewer retries later.
             return (false, "no answer: " + ex.GetType().Name, sent, Stopwatch.GetTimestamp());
         }
     }
@@ -186,32 +187,35 @@ public sealed class WatchPartyClient : IAsyncDisposable
         while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(60))
         {
             var wait = TimeSpan.FromMilliseconds(250);
+            JsonElement result;
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(CommandTimeout);
-                var result = await _connection.InvokeCoreAsync<JsonElement>(method, args, timeout.Token).ConfigureAwait(false);
-                if (result.GetProperty("ok").GetBoolean())
-                {
-                    return result.GetProperty("value");
-                }
-
-                var error = result.GetProperty("error");
-                last = error.GetProperty("code").GetString();
-                if (last != "unavailable" && last != "rate_limited")
-                {
-                    throw new InvalidOperationException($"{Name}: {method} was refused: {error}");
-                }
-
-                if (error.TryGetProperty("retryAfterMs", out var retry) && retry.ValueKind == JsonValueKind.Number)
-                {
-                    wait = TimeSpan.FromMilliseconds(retry.GetDouble());
-                }
+                result = await _connection.InvokeCoreAsync<JsonElement>(method, args, timeout.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException or InvalidOperationException
-                && !cancellationToken.IsCancellationRequested && ex.Message.Contains("refused", StringComparison.Ordinal) is false)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 last = ex.Message;
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (result.GetProperty("ok").GetBoolean())
+            {
+                return result.GetProperty("value");
+            }
+
+            var error = result.GetProperty("error");
+            last = error.GetProperty("code").GetString();
+            if (last != "unavailable" && last != "rate_limited")
+            {
+                throw new InvalidOperationException($"{Name}: {method} was refused: {error}");
+            }
+
+            if (error.TryGetProperty("retryAfterMs", out var retry) && retry.ValueKind == JsonValueKind.Number)
+            {
+                wait = TimeSpan.FromMilliseconds(retry.GetDouble());
             }
 
             await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
