@@ -1,6 +1,4 @@
-using Aspire.Hosting;
 using Aspire.Hosting.Testing;
-using Platform.FaultScenario;
 
 namespace Platform.Faults.Tests;
 
