@@ -14,6 +14,9 @@ public static class PostgresLocalProcessExtensions
     private const string DataVolumeTarget = "/var/lib/postgresql";
     private const string SystemUser = "postgres";
 
+    // Debian's postgresql package makes it the postgres user's home, owned by that user.
+    private const string SystemUserHome = "/var/lib/postgresql";
+
     /// <summary>
     /// In run mode, runs this PostgreSQL server as a local process (<c>&lt;name&gt;-process</c>, from Debian's
     /// <c>postgresql</c> package) instead of a container: <c>initdb</c> once with the server's password
@@ -33,7 +36,8 @@ public static class PostgresLocalProcessExtensions
 
         var server = builder.Resource;
         // Read when the process starts, not now: tests move the state folder after the AppHost's Program has run.
-        string Folder() => Path.Combine(app.GetLocalStateDirectory(), "postgres", server.Name);
+        string Folder() => PostgresClusterFolder.For(Path.Combine(app.GetLocalStateDirectory(), "postgres", server.Name),
+            runsAsOtherUser: DebianBinaries.IsRoot, otherUsersHome: SystemUserHome);
         var command = DebianBinaries.IsRoot ? "setpriv" : DebianBinaries.FindPostgres("postgres");
         var process = app.AddExecutable($"{server.Name}-process", command, app.AppHostDirectory)
             .WithEndpoint(name: "tcp", scheme: "tcp", isProxied: false)
