@@ -1,4 +1,5 @@
 var builder = DistributedApplication.CreateBuilder(args);
+builder.AddStartupProbes();
 
 var redis = builder.AddRedisSentinel("redis", replicas: 1, sentinels: 3).WithDataVolume();
 var postgres = builder.AddPostgres("postgres").WithDataVolume().RunAsLocalProcess();
@@ -21,10 +22,12 @@ var bets = builder.AddProject<Projects.Bets_Api>("bets-api")
 // Sync.Api reads connection strings only. Aspire would also inject syncdb's connection properties (SYNCDB_PASSWORD,
 // SYNCDB_URI…): another copy of the password, and a URI-encoded one that the manifest can only express as an
 // `annotated.string` resource, which azd does not accept.
+// It starts beside PostgreSQL rather than after syncdb is healthy: its schema migration retries until the database
+// exists, and its health check reports it Unhealthy until then. That takes PostgreSQL's start off the critical path.
 var sync = builder.AddProject<Projects.Sync_Api>("sync-api")
     .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
     .WithReference(redis).WithReference(syncDb)
-    .WaitFor(redis).WaitFor(syncDb)
+    .WaitFor(redis)
     .WithReplicas(2)
     .WithHttpHealthCheck("/health")
     .WithRestartOnCrash();

@@ -41,7 +41,8 @@ internal sealed partial class Migrations(NpgsqlDataSource dataSource, ILogger<Mi
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        // The AppHost waits for PostgreSQL, but a bare `dotnet run` may race it: retry for a while.
+        // Sync.Api starts beside PostgreSQL, not after it (as a pod does): until the server answers and the AppHost
+        // has created the database, retry for a while.
         var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(60);
         while (true)
         {
@@ -50,7 +51,7 @@ internal sealed partial class Migrations(NpgsqlDataSource dataSource, ILogger<Mi
                 await ApplyAsync(cancellationToken);
                 return;
             }
-            catch (NpgsqlException ex) when (time.GetUtcNow() < deadline && ex.IsTransient)
+            catch (NpgsqlException ex) when (time.GetUtcNow() < deadline && (ex.IsTransient || IsDatabaseMissing(ex)))
             {
                 LogRetry(logger, ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
@@ -59,6 +60,8 @@ internal sealed partial class Migrations(NpgsqlDataSource dataSource, ILogger<Mi
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static bool IsDatabaseMissing(NpgsqlException ex) => ex is PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName };
 
     private async Task ApplyAsync(CancellationToken ct)
     {
@@ -87,6 +90,6 @@ internal sealed partial class Migrations(NpgsqlDataSource dataSource, ILogger<Mi
     [LoggerMessage(LogLevel.Information, "Applied syncdb schema version {Version}")]
     private static partial void LogApplied(ILogger logger, int version);
 
-    [LoggerMessage(LogLevel.Warning, "PostgreSQL is not reachable yet, retrying the schema migration: {Reason}")]
+    [LoggerMessage(LogLevel.Information, "The database is not reachable yet, retrying the schema migration: {Reason}")]
     private static partial void LogRetry(ILogger logger, string reason);
 }

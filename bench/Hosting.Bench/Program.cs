@@ -37,12 +37,17 @@ for (var run = 0; run <= runs; run++)
 
     var measureStop = run % 2 == 1;
     sw.Restart();
-    if (measureStop)
+    var stopReturned = double.NaN;
+    var ending = Task.Run(async () =>
     {
-        await app.StopAsync();
-    }
+        if (measureStop)
+        {
+            await app.StopAsync();
+            stopReturned = sw.Elapsed.TotalSeconds;
+        }
 
-    var disposing = Task.Run(async () => await app.DisposeAsync());
+        await app.DisposeAsync();
+    });
     var exited = new Dictionary<string, double>();
     while (pids.Any(p => IsRunning(p.Pid)))
     {
@@ -54,10 +59,17 @@ for (var run = 0; run <= runs; run++)
         await Task.Delay(10);
     }
 
-    await disposing;
+    foreach (var (name, pid) in pids.Where(p => !exited.ContainsKey($"{p.Name}/{p.Pid}")))
+    {
+        exited[$"{name}/{pid}"] = sw.Elapsed.TotalSeconds;
+    }
+
+    var lastExit = sw.Elapsed.TotalSeconds;
+    await ending;
     var end = sw.Elapsed.TotalSeconds;
-    var last = pids.Select(p => $"{p.Name}/{p.Pid}").Where(k => !exited.ContainsKey(k)).Concat(exited.OrderByDescending(e => e.Value).Take(2).Select(e => $"{e.Key} at {e.Value:0.0} s"));
-    Console.WriteLine($"  last to exit: {string.Join(", ", last)}; DisposeAsync returned at {sw.Elapsed.TotalSeconds:0.0} s");
+    var order = exited.OrderBy(e => e.Value).Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Key.Split('/')[0]} {e.Value:0.0}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  exits: {string.Join(", ", order)}; last process gone at {lastExit:0.0} s{(measureStop ? $", StopAsync returned at {stopReturned:0.0} s" : "")}, DisposeAsync at {end:0.0} s"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"run {run}{(run == 0 ? " (cold: initdb)" : string.Empty)}: start to all healthy {start:0.00} s, {(measureStop ? "stop" : "dispose")} until no process is left {end:0.00} s"));
     if (run > 0)

@@ -17,7 +17,7 @@ public static class LocalRunBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.ApplicationBuilder.Services.TryAddEventingSubscriber<LocalProcessStatePublisher>();
         // Infrastructure run as local processes outlives the services that use it when the AppHost stops.
-        builder.ApplicationBuilder.Services.TryAddEventingSubscriber<StopServicesFirst>();
+        builder.ApplicationBuilder.Services.TryAddEventingSubscriber<OrderedStop>();
         foreach (var process in processes)
         {
             process.WithParentRelationship(builder.Resource);
@@ -27,6 +27,35 @@ public static class LocalRunBuilderExtensions
         return builder.WithAnnotation(
             new LocalProcessesAnnotation([.. existing?.Processes ?? [], .. processes.Select(p => p.Resource)]),
             ResourceAnnotationMutationBehavior.Replace);
+    }
+
+    /// <summary>
+    /// In run mode, when the AppHost stops, stops the services (project resources) first and then the local processes
+    /// that <see cref="WithLocalProcesses"/> declared, each with its <see cref="StopSignalAnnotation"/> if it has one,
+    /// and returns from the stop once each of them has reached an end state.
+    /// </summary>
+    public static IDistributedApplicationBuilder AddOrderedStop(this IDistributedApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEventingSubscriber<OrderedStop>();
+        return builder;
+    }
+
+    /// <summary>
+    /// In run mode, tries a failing health check again every <paramref name="period"/> (default 200 ms) within one
+    /// check for up to <paramref name="window"/> (default 2 s), so that a resource is reported healthy within a period
+    /// of becoming ready instead of at Aspire's next check, which comes 1 to 5 s later; the resources that wait for it
+    /// start that much sooner. Applies to every health check of the AppHost.
+    /// </summary>
+    public static IDistributedApplicationBuilder AddStartupProbes(this IDistributedApplicationBuilder builder, TimeSpan? period = null, TimeSpan? window = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            StartupProbe.WrapAll(builder.Services, period ?? TimeSpan.FromMilliseconds(200), window ?? TimeSpan.FromSeconds(2));
+        }
+
+        return builder;
     }
 
     /// <summary>

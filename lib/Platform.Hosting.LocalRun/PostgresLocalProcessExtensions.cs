@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using Aspire.Hosting.ApplicationModel;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Npgsql;
 using Platform.Hosting.LocalRun;
 
 namespace Aspire.Hosting;
@@ -43,6 +40,9 @@ public static class PostgresLocalProcessExtensions
             .WithEndpoint(name: "tcp", scheme: "tcp", isProxied: false)
             .WithIconName("DatabaseMultiple")
             .WithRestartOnCrash()
+            // SIGTERM is a smart shutdown, which waits for every client to leave, pooled idle connections included;
+            // SIGINT, which the official image sets as its stop signal, ends their sessions and stops at once.
+            .WithAnnotation(new StopSignalAnnotation("INT"))
             .WithArgs(context =>
             {
                 if (DebianBinaries.IsRoot)
@@ -67,7 +67,6 @@ public static class PostgresLocalProcessExtensions
             });
 
         builder.StopRunningAsContainer();
-        EndClientSessionsOnStop(builder);
         var serverEndpoint = server.Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == server.PrimaryEndpoint.EndpointName);
         serverEndpoint.IsProxied = false;
         builder.WithLocalProcesses(process);
@@ -93,42 +92,6 @@ public static class PostgresLocalProcessExtensions
             await InitializeClusterAsync(server, Folder(), cancellationToken).ConfigureAwait(false);
         });
         return builder;
-    }
-
-    // PostgreSQL stops on SIGTERM only once every client has gone (smart shutdown). Idle connections pooled in the
-    // AppHost (Aspire's health checks and CREATE DATABASE) or in services would hold the stop until DCP kills the
-    // server, so when the AppHost begins to stop, their sessions are ended first, as a container's SIGINT would.
-    private static void EndClientSessionsOnStop(IResourceBuilder<PostgresServerResource> builder)
-    {
-        builder.ApplicationBuilder.Eventing.Subscribe<BeforeStartEvent>((@event, _) =>
-        {
-            @event.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() =>
-            {
-                try
-                {
-                    Task.Run(() => EndClientSessionsAsync(builder.Resource)).Wait(TimeSpan.FromSeconds(3));
-                }
-                catch (AggregateException)
-                {
-                    // The server is down or unreachable: nothing holds its stop.
-                }
-            });
-            return Task.CompletedTask;
-        });
-    }
-
-    private static async Task EndClientSessionsAsync(PostgresServerResource server)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-        var connectionString = await server.GetConnectionStringAsync(timeout.Token).ConfigureAwait(false);
-        var connection = new NpgsqlConnection(connectionString + ";Database=postgres;Pooling=false;Timeout=2");
-        await using var disposeConnection = connection.ConfigureAwait(false);
-        await connection.OpenAsync(timeout.Token).ConfigureAwait(false);
-        var command = new NpgsqlCommand(
-            "select count(pg_terminate_backend(pid)) from pg_stat_activity where pid <> pg_backend_pid() and backend_type = 'client backend'",
-            connection);
-        await using var disposeCommand = command.ConfigureAwait(false);
-        await command.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false);
     }
 
     private static bool HasDataVolume(PostgresServerResource server) =>

@@ -18,7 +18,8 @@ public static class PlatformTestingExtensions
 
     /// <summary>
     /// Test defaults for the application: its own throw-away state folder (deleted on dispose), so tests never share
-    /// data with each other or with <c>./platform run</c>; no OTLP retry in the projects (with no collector listening,
+    /// data with each other or with <c>./platform run</c>; a stop that ends services before infrastructure and returns
+    /// once every process has ended; no OTLP retry in the projects (with no collector listening,
     /// Aspire's <c>in_memory</c> retry makes each project hang on exit until DCP kills it); every resource's output
     /// into <paramref name="output"/> (by default the current test's).
     /// </summary>
@@ -33,6 +34,11 @@ public static class PlatformTestingExtensions
         }
         builder.Configuration[LocalState.DirectoryKey] = state.FullName;
         builder.Services.AddSingleton(new TemporaryFolder(state.FullName));
+
+        // The ordered stop returns once every process has ended, as DCP reports it. DCP's own wait for its cleanup polls
+        // each kind of resource once a second, which added a second to every dispose with nothing left to wait for.
+        builder.AddOrderedStop();
+        builder.Configuration["DcpPublisher:WaitForResourceCleanup"] = "false";
 
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {

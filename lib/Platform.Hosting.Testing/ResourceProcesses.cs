@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.Hosting.LocalRun;
 
 namespace Aspire.Hosting.Testing;
 
@@ -46,7 +47,7 @@ public static class ResourceProcessExtensions
         var pids = await app.ProcessIdsAsync(resourceName, cancellationToken).ConfigureAwait(false);
         foreach (var pid in pids)
         {
-            await SignalAsync(pid, "STOP", cancellationToken).ConfigureAwait(false);
+            await ProcessSignal.SendAsync(pid, "STOP", cancellationToken).ConfigureAwait(false);
         }
 
         return pids;
@@ -58,19 +59,7 @@ public static class ResourceProcessExtensions
         ArgumentNullException.ThrowIfNull(processIds);
         foreach (var pid in processIds)
         {
-            await SignalAsync(pid, "CONT", cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    // kill(1): .NET sends no signal but SIGKILL.
-    private static async Task SignalAsync(int pid, string signal, CancellationToken cancellationToken)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, pid.ToString(CultureInfo.InvariantCulture)]) { RedirectStandardError = true })
-            ?? throw new InvalidOperationException("kill did not start");
-        await kill.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        if (kill.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"kill -{signal} {pid} failed: {await kill.StandardError.ReadToEndAsync(cancellationToken).ConfigureAwait(false)}");
+            await ProcessSignal.SendAsync(pid, "CONT", cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -52,7 +52,7 @@ public sealed class SyncCluster : IAsyncLifetime
     }
 
     public static async Task<WebApplication> StartInstanceAsync(string redis, string postgres, CancellationToken ct,
-        IDictionary<string, string?>? overrides = null)
+        IDictionary<string, string?>? overrides = null, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -97,6 +97,7 @@ public sealed class SyncCluster : IAsyncLifetime
         builder.Configuration.AddInMemoryCollection(settings);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
+        configure?.Invoke(builder);
         builder.AddServiceDefaults();
         builder.AddApplicationServices();
         var app = builder.Build();
