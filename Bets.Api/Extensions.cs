@@ -25,7 +25,8 @@ public static class Extensions
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<GridOptions>().BindConfiguration(GridOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PriceFeedOptions>().BindConfiguration(PriceFeedOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<BettingOptions>().BindConfiguration(BettingOptions.Section).ValidateDataAnnotations().ValidateOnStart()
+        services.AddOptions<BettingOptions>().BindConfiguration(BettingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<FaucetOptions>().BindConfiguration(FaucetOptions.Section).ValidateDataAnnotations().ValidateOnStart()
             .PostConfigure(o => o.FaucetEnabled = o.FaucetEnabled || builder.Environment.IsDevelopment());
 
         var connectionString = builder.Configuration.GetConnectionString("betsdb")

@@ -1,4 +1,4 @@
-using Bets.Api.Grid;
+using Bets.Api.Bets;
 using Microsoft.Extensions.Options;
 
 namespace Bets.Api.Resolution;

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Bets.Api.Auth;
-using Bets.Api.Grid;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Platform.Redis.Failover;
@@ -21,7 +20,7 @@ public static class WalletsApi
         group.MapPut("/daily-limit", SetDailyLimit).WithSummary("Sets (or with null removes) the wallet's own daily stake limit.");
         group.MapPost("/self-exclusion", SelfExclude).WithSummary("Excludes the wallet from betting for a number of days; it cannot be shortened.");
         // The faucet exists only in Development: elsewhere the route is not even mapped.
-        if (app.Environment.IsDevelopment() && app.Services.GetRequiredService<IOptions<BettingOptions>>().Value.FaucetEnabled)
+        if (app.Environment.IsDevelopment() && app.Services.GetRequiredService<IOptions<FaucetOptions>>().Value.FaucetEnabled)
         {
             group.MapPost("/faucet", Faucet).WithSummary("Development only: credits test money.");
         }
@@ -66,7 +65,7 @@ public static class WalletsApi
         return (await Balance(user, wallets, ct));
     }
 
-    private static async Task<Ok<BalanceResponse>> Faucet(ClaimsPrincipal user, WalletLedger wallets, IOptions<BettingOptions> options, CancellationToken ct)
+    private static async Task<Ok<BalanceResponse>> Faucet(ClaimsPrincipal user, WalletLedger wallets, IOptions<FaucetOptions> options, CancellationToken ct)
     {
         await wallets.FaucetAsync(user.Wallet(), options.Value.FaucetAmount, ct);
         return await Balance(user, wallets, ct);
