@@ -135,7 +135,7 @@ public sealed partial class BetPlacement(
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var (wallet, stake, cell) = (quote.Wallet, quote.Stake, quote.Cell);
-        var account = store.ReadAccount(tx, wallet);
+        var account = WalletLedger.GetUnderLock(db, tx, wallet);
         if (account.ExcludedUntil is { } until && until > now)
         {
             var at = DateTimeOffset.FromUnixTimeMilliseconds(until);

@@ -10,9 +10,6 @@ public sealed record BetDto(
     long Stake, decimal Multiplier, long PotentialPayout, double Probability, decimal PriceAtPlacement,
     string Status, long? Payout, string? Evidence, long CreatedAt, long? ResolvedAt);
 
-/// <summary>What placement reads of a wallet under the write lock.</summary>
-public readonly record struct Account(long Balance, long? DailyLimit, long? ExcludedUntil);
-
 /// <summary>
 /// The bets table and the cells' exposure in SQLite: data access only, the rules are <see cref="BetPlacement"/>'s. The
 /// writes run inside a <see cref="BetsDatabase.WriteAsync{T}"/> unit on the writer's cached statements.
@@ -38,18 +35,6 @@ public sealed class BetStore(BetsDatabase db)
     }
 
     public static string CellKey(int band, long windowStart) => string.Create(CultureInfo.InvariantCulture, $"{band}@{windowStart}");
-
-    /// <summary>The wallet's balance and limits; a wallet without a row has nothing and no limits.</summary>
-    public Account ReadAccount(SqliteTransaction tx, string wallet)
-    {
-        using var r = db.Statement(tx, "SELECT balance, daily_limit, excluded_until FROM wallets WHERE wallet = @wallet").With("@wallet", wallet).ExecuteReader();
-        if (!r.Read())
-        {
-            return new Account(0, null, null);
-        }
-
-        return new Account(r.GetInt64(0), r.IsDBNull(1) ? null : r.GetInt64(1), r.IsDBNull(2) ? null : r.GetInt64(2));
-    }
 
     /// <summary>The sum of the wallet's stakes placed at or after <paramref name="since"/> (unix ms).</summary>
     public long StakedSince(SqliteTransaction tx, string wallet, long since) =>

@@ -8,18 +8,29 @@ public sealed record WalletState(string Wallet, long Balance, long? DailyLimit, 
 
 public sealed record LedgerEntry(long Id, long Amount, string Kind, string? BetId, long BalanceAfter, long CreatedAt);
 
-/// <summary>Balances and the append-only ledger. Every balance change writes a ledger row in the same transaction.</summary>
+/// <summary>
+/// Balances and the append-only ledger: the only code that reads or writes the <c>wallets</c> and <c>ledger</c> tables.
+/// Every balance change writes a ledger row in the same transaction.
+/// </summary>
 public sealed class WalletLedger(BetsDatabase db, TimeProvider time)
 {
+    private const string SelectWallet = "SELECT balance, daily_limit, excluded_until FROM wallets WHERE wallet = @wallet";
+
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    public async Task<WalletState> GetAsync(string wallet, CancellationToken ct = default)
+    /// <summary>The wallet's balance and limits, read without the write lock; a wallet without a row has nothing and no limits.</summary>
+    public Task<WalletState> GetAsync(string wallet, CancellationToken ct = default) =>
+        db.ReadAsync(SelectWallet, command => Read(command, wallet), ct);
+
+    /// <summary>The same, under the write lock inside a <see cref="BetsDatabase.WriteAsync{T}"/> unit: what placement checks its rules against.</summary>
+    internal static WalletState GetUnderLock(BetsDatabase db, SqliteTransaction tx, string wallet) => Read(db.Statement(tx, SelectWallet), wallet);
+
+    private static WalletState Read(SqliteCommand command, string wallet)
     {
-        await using var c = await db.OpenAsync(ct);
-        return await c.QuerySingleOrDefaultAsync<WalletState>(
-                   "SELECT wallet AS Wallet, balance AS Balance, daily_limit AS DailyLimit, excluded_until AS ExcludedUntil FROM wallets WHERE wallet = @wallet",
-                   new { wallet })
-               ?? new WalletState(wallet, 0, null, null);
+        using var r = command.With("@wallet", wallet).ExecuteReader();
+        return r.Read()
+            ? new WalletState(wallet, r.GetInt64(0), r.IsDBNull(1) ? null : r.GetInt64(1), r.IsDBNull(2) ? null : r.GetInt64(2))
+            : new WalletState(wallet, 0, null, null);
     }
 
     public async Task<IReadOnlyList<LedgerEntry>> HistoryAsync(string wallet, int limit, CancellationToken ct = default)
