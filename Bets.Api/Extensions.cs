@@ -6,9 +6,9 @@ using Bets.Api.Grid;
 using Bets.Api.Prices;
 using Bets.Api.Resolution;
 using Bets.Api.Wallets;
-using Microsoft.AspNetCore.Authentication;
 using Platform.Redis.Failover;
 using Platform.Redis.Memory;
+using Platform.Sessions;
 
 namespace Bets.Api;
 
@@ -51,8 +51,7 @@ public static class Extensions
         services.AddSingleton<BetResolver>();
         services.AddHostedService<ResolutionWorker>();
 
-        services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
+        services.AddSessionAuthentication<WalletSessionValidator>(o => o.SignIn = "sign in with your wallet (POST /auth/verify)");
         services.AddAuthorization();
         // Redis down or failing over: 503 with Retry-After at once, never a 500 and never a wait; nothing is written to SQLite.
         services.AddRedisOutageBreaker(o => o.ProblemType = Problems.Unavailable);

@@ -1,9 +1,9 @@
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Redis.Failover;
 using Platform.Redis.Memory;
+using Platform.Sessions;
 using StackExchange.Redis;
 using Sync.Api.Data;
 using Sync.Api.Identity;
@@ -59,8 +59,13 @@ public static class Extensions
         builder.Services.AddHostedService<ReconnectResync>();
         builder.Services.AddHostedService<TimelinePersistence>();
 
-        builder.Services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
+        builder.Services.AddSessionAuthentication<GuestSessionValidator>(o =>
+        {
+            o.SignIn = "sign in as a guest (POST /api/sessions)";
+            o.QueryTokenPaths.Add("/hubs");
+            // Every Sync.Api problem carries the code its hub errors use.
+            o.ProblemExtensions["code"] = ErrorCodes.Unauthorized;
+        });
         builder.Services.AddAuthorization();
 
         builder.Services.ConfigureHttpJsonOptions(o => SyncJson.Configure(o.SerializerOptions));

@@ -1,6 +1,8 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Platform.Redis.Failover;
+using Platform.Sessions;
 
 namespace Bets.Api.Auth;
 
@@ -56,7 +58,7 @@ public static class AuthApi
 
     private static async Task<NoContent> Logout(HttpContext context, SessionStore sessions)
     {
-        await sessions.DeleteAsync(SessionAuthenticationHandler.ReadToken(context.Request)!);
+        await sessions.DeleteAsync((await context.GetTokenAsync(SessionAuthentication.Scheme, SessionAuthentication.AccessToken))!);
         return TypedResults.NoContent();
     }
 

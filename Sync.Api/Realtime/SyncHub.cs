@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Platform.Redis.Failover;
+using Platform.Sessions;
 using Sync.Api.Identity;
 using Sync.Api.Playback;
 using Sync.Api.Rooms;
@@ -12,7 +13,7 @@ namespace Sync.Api.Realtime;
 /// <c>/hubs/sync</c>. One room per connection (kept in <see cref="HubCallerContext.Items"/>). Every method answers
 /// with a <see cref="HubResult{T}"/>: a refused command is a typed error that changed nothing, never a dropped connection.
 /// </summary>
-[Authorize(AuthenticationSchemes = SessionAuthenticationHandler.SchemeName)]
+[Authorize(AuthenticationSchemes = SessionAuthentication.Scheme)]
 public sealed partial class SyncHub(
     RoomStore rooms,
     RoomAccess access,

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Platform.Sessions;
+using Platform.TestSupport;
 
 namespace Bets.Api.Tests;
 
@@ -186,13 +188,19 @@ public sealed class AuthApiTests(BetsFixture fixture)
     }
 
     [Fact]
-    public async Task RequestsWithoutAValidSessionGet401()
+    public async Task NoTokenAndAnUnknownTokenGetOne401ShapeWhoseTypeSaysSignInRequiredOrSessionExpired()
     {
         var ct = TestContext.Current.CancellationToken;
-        Assert.Equal(HttpStatusCode.Unauthorized, (await fixture.Host.Http.GetAsync("/balance", ct).WaitAsync(Timeout, ct)).StatusCode);
+        var (none, signIn) = await ProblemShape.ReadAsync(await fixture.Host.Http.GetAsync("/balance", ct).WaitAsync(Timeout, ct), ct);
         using var forged = new HttpRequestMessage(HttpMethod.Get, "/bets");
         forged.Headers.Authorization = new("Bearer", "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-        Assert.Equal(HttpStatusCode.Unauthorized, (await fixture.Host.Http.SendAsync(forged, ct).WaitAsync(Timeout, ct)).StatusCode);
+        var (unknown, expired) = await ProblemShape.ReadAsync(await fixture.Host.Http.SendAsync(forged, ct).WaitAsync(Timeout, ct), ct);
+
+        Assert.Equal(new ProblemShape(HttpStatusCode.Unauthorized, "application/problem+json", "Bearer", none.Members), none);
+        Assert.Equal(none, unknown);
+        Assert.Equal(SessionAuthentication.SignInRequiredType, signIn["type"]!.ToString());
+        Assert.Equal(SessionAuthentication.SessionExpiredType, expired["type"]!.ToString());
+        Assert.All(new[] { signIn, expired }, p => Assert.Contains("sign in with your wallet (POST /auth/verify)", p["detail"]!.ToString(), StringComparison.Ordinal));
     }
 
     [Fact]

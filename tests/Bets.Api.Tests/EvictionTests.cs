@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Bets.Api.Auth;
 using Platform.Redis.Memory;
+using Platform.Sessions;
 using Platform.TestSupport;
 using StackExchange.Redis;
 
@@ -40,9 +41,9 @@ public sealed class EvictionTests(BetsFixture fixture)
             Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
             var problem = (await response.Content.ReadFromJsonAsync<JsonObject>(ct))!;
             Assert.Equal(401, (int)problem["status"]!);
-            Assert.Equal(SessionAuthenticationHandler.SessionExpiredProblem, problem["type"]!.ToString());
+            Assert.Equal(SessionAuthentication.SessionExpiredType, problem["type"]!.ToString());
             Assert.Equal("Session expired", problem["title"]!.ToString());
-            Assert.Equal("Your session has expired or was signed out; sign in again.", problem["detail"]!.ToString());
+            Assert.Equal("Your session has expired or was signed out: sign in with your wallet (POST /auth/verify) to get a new one.", problem["detail"]!.ToString());
         }
 
         // No token at all is another story: sign-in required, not "expired".

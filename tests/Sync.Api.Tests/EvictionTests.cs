@@ -97,7 +97,7 @@ public sealed class EvictionTests(SyncCluster cluster)
         var problem = (await refused.Content.ReadFromJsonAsync<JsonObject>(ct))!;
         Assert.Equal(ErrorCodes.Unauthorized, problem["code"]!.ToString());
         Assert.Equal("Session expired", problem["title"]!.ToString());
-        Assert.Equal("Your session has expired; sign in again as a guest (POST /api/sessions).", problem["detail"]!.ToString());
+        Assert.Equal("Your session has expired or was signed out: sign in as a guest (POST /api/sessions) to get a new one.", problem["detail"]!.ToString());
     }
 
     [Fact]
