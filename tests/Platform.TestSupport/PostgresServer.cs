@@ -102,11 +102,10 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
-    private async Task WaitReadyAsync(CancellationToken ct)
+    private Task WaitReadyAsync(CancellationToken ct)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         var isReady = Path.Combine(FindBin(), "pg_isready");
-        while (DateTime.UtcNow < deadline)
+        return Eventually.UntilAsync(async () =>
         {
             if (_server is { HasExited: true })
             {
@@ -121,15 +120,8 @@ public sealed class PostgresServer : IAsyncDisposable
 
             using var p = Process.Start(psi)!;
             await p.WaitForExitAsync(ct);
-            if (p.ExitCode == 0)
-            {
-                return;
-            }
-
-            await Task.Delay(100, ct);
-        }
-
-        throw new TimeoutException($"PostgreSQL on port {Port} was not ready within 30 s.");
+            return p.ExitCode == 0;
+        }, $"PostgreSQL on port {Port} to accept connections", ct, interval: TimeSpan.FromMilliseconds(100));
     }
 
     private void StartWatchdog(string data) =>

@@ -4,8 +4,6 @@ namespace Platform.TestSupport;
 
 public sealed partial class RedisTopology
 {
-    private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
-
     /// <summary>Sends a command to a node (AUTH first for data nodes).</summary>
     public Task<object?> CommandAsync(int port, params string[] args)
     {
@@ -18,25 +16,19 @@ public sealed partial class RedisTopology
     public async Task<int> FailoverAsync(bool waitForReplicas = true, CancellationToken ct = default)
     {
         RequireSentinels();
-        using var cts = Timeout(ct);
         var old = MasterPort;
-        while (true)
-        {
-            try
+        // A failover still in progress, or a replica not yet fit to be promoted, is asked again.
+        await Eventually.UntilAsync(async () =>
             {
                 await CommandAsync(SentinelNodes.First(s => s.IsRunning).Port, "SENTINEL", "FAILOVER", ServiceName);
-                break;
-            }
-            catch (RespWireException e) when (e.Message.Contains("INPROG", StringComparison.Ordinal) || e.Message.Contains("NOGOODSLAVE", StringComparison.Ordinal))
-            {
-                await Task.Delay(200, cts.Token);
-            }
-        }
+                return true;
+            }, "a Sentinel to accept SENTINEL FAILOVER", ct, interval: TimeSpan.FromMilliseconds(200),
+            retryWhen: e => e is RespWireException && (e.Message.Contains("INPROG", StringComparison.Ordinal) || e.Message.Contains("NOGOODSLAVE", StringComparison.Ordinal)));
 
-        var port = await WaitForNewMasterAsync(old, cts.Token);
+        var port = await WaitForNewMasterAsync(old, ct);
         if (waitForReplicas)
         {
-            await WaitUntilStableAsync(port, cts.Token);
+            await WaitUntilStableAsync(port, ct);
         }
 
         return port;
@@ -55,8 +47,7 @@ public sealed partial class RedisTopology
     public async Task<int> WaitForNewMasterAsync(int oldMasterPort, CancellationToken ct = default)
     {
         RequireSentinels();
-        using var cts = Timeout(ct);
-        while (true)
+        var port = await Eventually.UntilAsync(async () =>
         {
             var ports = new HashSet<int>();
             foreach (var s in SentinelNodes.Where(s => s.IsRunning))
@@ -64,19 +55,15 @@ public sealed partial class RedisTopology
                 ports.Add(await SentinelMasterPortAsync(s.Port) ?? -1);
             }
 
-            if (ports.Count == 1 && ports.First() is var p && p > 0 && p != oldMasterPort && await RoleAsync(p) == "master")
-            {
-                MasterPort = p;
-                foreach (var n in DataNodes)
-                {
-                    n.Role = n.Port == p ? RedisNodeRole.Master : RedisNodeRole.Replica;
-                }
-
-                return p;
-            }
-
-            await Task.Delay(100, cts.Token);
+            return ports.Count == 1 && ports.First() is var p && p > 0 && p != oldMasterPort && await RoleAsync(p) == "master" ? p : -1;
+        }, p => p > 0, $"every Sentinel to name one new master in place of {oldMasterPort}", ct, interval: TimeSpan.FromMilliseconds(100));
+        MasterPort = port;
+        foreach (var n in DataNodes)
+        {
+            n.Role = n.Port == port ? RedisNodeRole.Master : RedisNodeRole.Replica;
         }
+
+        return port;
     }
 
     /// <summary>Kills a node with SIGKILL and starts it again on the same port with its (possibly rewritten) config.</summary>
@@ -86,8 +73,7 @@ public sealed partial class RedisTopology
         KillNode(node);
         node.Process?.Dispose();
         Launch(node);
-        using var cts = Timeout(ct);
-        await WaitForPingAsync(node, cts.Token);
+        await WaitForPingAsync(node, ct);
     }
 
     /// <summary>Kills every ordinary client connection on every running data node, leaving replication and Sentinel
@@ -130,14 +116,10 @@ public sealed partial class RedisTopology
     /// knows the other Sentinels and the replicas.</summary>
     public async Task WaitUntilStableAsync(int masterPort, CancellationToken ct = default)
     {
-        using var cts = Timeout(ct);
         var replicas = DataNodes.Count(n => n.IsRunning && n.Port != masterPort);
         var sentinels = SentinelNodes.Count(s => s.IsRunning);
-        while (!await IsStableAsync(masterPort, replicas, sentinels))
-        {
-            await Task.Delay(100, cts.Token);
-        }
-
+        await Eventually.UntilAsync(() => IsStableAsync(masterPort, replicas, sentinels),
+            $"master {masterPort} to have its {replicas} replica(s) online and {sentinels} Sentinel(s) agreeing on it", ct, interval: TimeSpan.FromMilliseconds(100));
         MasterPort = masterPort;
     }
 
@@ -229,31 +211,17 @@ public sealed partial class RedisTopology
         }
     }
 
-    private async Task WaitForPingAsync(RedisNode node, CancellationToken ct)
-    {
-        while (true)
+    private Task WaitForPingAsync(RedisNode node, CancellationToken ct) =>
+        Eventually.UntilAsync(async () =>
         {
-            ct.ThrowIfCancellationRequested();
             if (node.Process is { HasExited: true } p)
             {
                 var log = Directory.GetFiles(Path.GetDirectoryName(node.ConfigPath)!, "*.log").Select(File.ReadAllText).FirstOrDefault();
                 throw new InvalidOperationException($"{node} exited with code {p.ExitCode}: {log}");
             }
 
-            try
-            {
-                if ((string?)await CommandAsync(node.Port, "PING") == "PONG")
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is RespWireException or IOException or System.Net.Sockets.SocketException)
-            {
-            }
-
-            await Task.Delay(50, ct);
-        }
-    }
+            return (string?)await CommandAsync(node.Port, "PING") == "PONG";
+        }, $"{node} to answer PING", ct, retryWhen: e => e is RespWireException or IOException or System.Net.Sockets.SocketException);
 
     private void KillNode(RedisNode node)
     {
@@ -270,12 +238,5 @@ public sealed partial class RedisTopology
         {
             throw new InvalidOperationException("this topology has no Sentinels");
         }
-    }
-
-    private static CancellationTokenSource Timeout(CancellationToken ct)
-    {
-        var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(DefaultWait);
-        return cts;
     }
 }
