@@ -68,15 +68,9 @@ public sealed class AuthApiTests(BetsFixture fixture)
         }
 
         // The revocation reaches the other instance through pub/sub, so shortly after the response that caused it.
-        static async Task UntilUnauthorizedAsync(HttpClient client, CancellationToken ct)
-        {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            deadline.CancelAfter(TimeSpan.FromSeconds(10));
-            while ((await client.GetAsync("/balance", deadline.Token).WaitAsync(Timeout, ct)).StatusCode != HttpStatusCode.Unauthorized)
-            {
-                await Task.Delay(50, deadline.Token);
-            }
-        }
+        static Task UntilUnauthorizedAsync(HttpClient client, CancellationToken ct) =>
+            Eventually.UntilAsync(async () => (await client.GetAsync("/balance", ct).WaitAsync(Timeout, ct)).StatusCode == HttpStatusCode.Unauthorized,
+                "the other instance to refuse the ended session", ct, TimeSpan.FromSeconds(10));
     }
 
     [Fact]

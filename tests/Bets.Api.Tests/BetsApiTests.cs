@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Bets.Api.Grid;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Platform.TestSupport;
 
 namespace Bets.Api.Tests;
 
@@ -219,7 +220,7 @@ public sealed class BetsApiTests(BetsFixture fixture)
         using var _ = client;
         var (band, start) = Cell();
         await fixture.PublishPriceAsync(60_010m, status: "stale");
-        await WaitUntil(() => host.Get<Prices.PriceFeed>().Latest?.Status == "stale", ct);
+        await Eventually.UntilAsync(() => host.Get<Prices.PriceFeed>().Latest?.Status == "stale", "the feed to read the price as stale", ct);
         var response = await PlaceAsync(client, "s1", new { band, windowStart = start, stake = 100 }, ct);
         await ProblemAsync(response, HttpStatusCode.ServiceUnavailable, "stale-price");
         await fixture.PublishPriceAsync(60_010m);
@@ -242,7 +243,7 @@ public sealed class BetsApiTests(BetsFixture fixture)
     {
         var ct = TestContext.Current.CancellationToken;
         await fixture.PublishPriceAsync(61_234.5m);
-        await WaitUntil(() => fixture.Host.Get<Prices.PriceFeed>().Latest?.Price == 61_234.5m, ct);
+        await Eventually.UntilAsync(() => fixture.Host.Get<Prices.PriceFeed>().Latest?.Price == 61_234.5m, "the feed to read 61,234.50", ct);
         var grid = await fixture.Host.Http.GetFromJsonAsync<JsonObject>("/grid", ct).WaitAsync(Timeout, ct);
         var cells = grid!["cells"]!.AsArray();
         Assert.Equal(11 * 8, cells.Count);
@@ -262,23 +263,9 @@ public sealed class BetsApiTests(BetsFixture fixture)
 
         // Another price bucket is another key: the cached grid is never served for it.
         await fixture.PublishPriceAsync(61_300.25m);
-        await WaitUntil(() => fixture.Host.Get<Prices.PriceFeed>().Latest?.Price == 61_300.25m, ct);
+        await Eventually.UntilAsync(() => fixture.Host.Get<Prices.PriceFeed>().Latest?.Price == 61_300.25m, "the feed to read 61,300.25", ct);
         var moved = await fixture.Host.Http.GetFromJsonAsync<JsonObject>("/grid", ct).WaitAsync(Timeout, ct);
         Assert.Equal(61_300m, (decimal)moved!["price"]!);
         await fixture.PublishPriceAsync(60_010m);
-    }
-
-    internal static async Task WaitUntil(Func<bool> condition, CancellationToken ct, int seconds = 15)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"condition not met in {seconds} s");
-            }
-
-            await Task.Delay(20, ct);
-        }
     }
 }

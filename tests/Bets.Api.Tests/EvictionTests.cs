@@ -29,13 +29,8 @@ public sealed class EvictionTests(BetsFixture fixture)
             Assert.True(await fixture.Client.GetDatabase().KeyDeleteAsync(SessionStore.SessionKey(wallet)).WaitAsync(Timeout, ct));
 
             // The instance may trust its in-process copy for Auth:SessionCacheSeconds (2 s) more.
-            HttpResponseMessage response;
-            var deadline = DateTime.UtcNow.AddSeconds(15);
-            while ((response = await client.GetAsync("/balance", ct).WaitAsync(Timeout, ct)).StatusCode != HttpStatusCode.Unauthorized)
-            {
-                Assert.True(DateTime.UtcNow < deadline, $"the evicted session still answered {response.StatusCode}");
-                await Task.Delay(50, ct);
-            }
+            var response = await Eventually.UntilAsync(() => client.GetAsync("/balance", ct).WaitAsync(Timeout, ct), r => r.StatusCode == HttpStatusCode.Unauthorized,
+                "the evicted session to be refused", ct, TimeSpan.FromSeconds(15));
 
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
@@ -77,7 +72,7 @@ public sealed class EvictionTests(BetsFixture fixture)
         listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => seen[instrument.Name] = value);
         listener.Start();
 
-        await BetsApiTests.WaitUntil(() => { listener.RecordObservableInstruments(); return seen.ContainsKey("redis.keys.evicted"); }, ct);
+        await Eventually.UntilAsync(() => { listener.RecordObservableInstruments(); return seen.ContainsKey("redis.keys.evicted"); }, "a first redis.keys.evicted measurement", ct);
         Assert.Equal(maxMemory, seen["redis.maxmemory"]);
         Assert.Equal(0, seen["redis.keys.evicted"]);
         Assert.InRange(seen["redis.memory.used"], 1, maxMemory);
@@ -91,7 +86,7 @@ public sealed class EvictionTests(BetsFixture fixture)
             await db.StringSetAsync($"filler:{i}", value).WaitAsync(Timeout, ct);
         }
 
-        await BetsApiTests.WaitUntil(() => { listener.RecordObservableInstruments(); return seen["redis.keys.evicted"] > 0; }, ct);
+        await Eventually.UntilAsync(() => { listener.RecordObservableInstruments(); return seen["redis.keys.evicted"] > 0; }, "redis.keys.evicted to count an eviction", ct);
         Assert.InRange(seen["redis.memory.used"], maxMemory / 2, maxMemory + 1024 * 1024);
 
         using var response = await host.Http.GetAsync("/health", ct).WaitAsync(Timeout, ct);

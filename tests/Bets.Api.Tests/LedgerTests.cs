@@ -4,6 +4,7 @@ using Bets.Api.Grid;
 using Bets.Api.Wallets;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Platform.TestSupport;
 
 namespace Bets.Api.Tests;
 
@@ -79,18 +80,11 @@ public sealed class LedgerTests : IAsyncLifetime, IDisposable
 
         // The writer never checkpoints (wal_autocheckpoint = 0 on its connection): only the background checkpointer
         // copies the WAL back, which is what makes the database file grow.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(TimeSpan.FromSeconds(20));
-        while (true)
+        await Eventually.UntilAsync(() =>
         {
             file.Refresh();
-            if (file.Length > before)
-            {
-                break;
-            }
-
-            await Task.Delay(100, deadline.Token);
-        }
+            return file.Length > before;
+        }, "the checkpointer to grow the database file", ct, TimeSpan.FromSeconds(20), () => $"{file.Length} bytes, {before} before");
     }
 
     [Fact]

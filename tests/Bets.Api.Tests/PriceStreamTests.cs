@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Bets.Api.Prices;
+using Platform.TestSupport;
 
 namespace Bets.Api.Tests;
 
@@ -39,7 +40,7 @@ public sealed class PriceStreamTests(BetsFixture fixture)
     {
         var ct = TestContext.Current.CancellationToken;
         await fixture.PublishPriceAsync(60_111m);
-        await BetsApiTests.WaitUntil(() => fixture.Host.Get<PriceFeed>().Latest?.Price == 60_111m, ct);
+        await Eventually.UntilAsync(() => fixture.Host.Get<PriceFeed>().Latest?.Price == 60_111m, "the feed to read 60,111", ct);
         using var socket = await ConnectAsync(ct);
         Assert.Equal("60111", (await ReceiveAsync(socket, ct))["price"]!.ToString());
 
@@ -54,13 +55,8 @@ public sealed class PriceStreamTests(BetsFixture fixture)
         }
 
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", ct).WaitAsync(Timeout, ct);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((await fixture.Client.GetDatabase().SetLengthAsync("ws:clients")) >= before && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50, ct);
-        }
-
-        Assert.True(await fixture.Client.GetDatabase().SetLengthAsync("ws:clients") < before);
+        await Eventually.UntilAsync(async () => await fixture.Client.GetDatabase().SetLengthAsync("ws:clients") < before,
+            "the closed socket to leave ws:clients", ct, TimeSpan.FromSeconds(10));
         await fixture.PublishPriceAsync(60_010m);
     }
 

@@ -6,6 +6,7 @@ using Bets.Api.Grid;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Platform.Redis.Failover;
+using Platform.TestSupport;
 using StackExchange.Redis;
 
 namespace Bets.Api.Tests;
@@ -34,7 +35,7 @@ public sealed class RedisOutageTests(BetsFixture shared, PlainRedisFixture plain
             var port = await plain.Redis.KillMasterAsync();
             var outage = host.Get<RedisOutage>();
             // Opened by the multiplexer's connection-failed event, before any request: none of those below waits on Redis.
-            await BetsApiTests.WaitUntil(() => outage.IsOpen, ct);
+            await Eventually.UntilAsync(() => outage.IsOpen, "the Redis breaker to open", ct);
 
             for (var i = 0; i < Rounds; i++)
             {
@@ -51,7 +52,7 @@ public sealed class RedisOutageTests(BetsFixture shared, PlainRedisFixture plain
             // Redis comes back (empty: the test server keeps nothing on disk); the breaker closes by itself.
             await plain.Redis.RestartNodeAsync(port, ct).WaitAsync(Timeout, ct);
             // StackExchange.Redis reconnects with an exponential back-off of up to ten seconds between attempts.
-            await BetsApiTests.WaitUntil(() => !outage.IsOpen, ct, seconds: 60);
+            await Eventually.UntilAsync(() => !outage.IsOpen, "the Redis breaker to close", ct, TimeSpan.FromSeconds(60));
             await PublishPriceAsync(60_010m);
             Assert.Equal(HttpStatusCode.OK, (await host.Http.GetAsync("/grid", ct).WaitAsync(Timeout, ct)).StatusCode);
         }

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Bets.Api.Prices;
+using Platform.TestSupport;
 
 namespace Bets.Api.Tests;
 
@@ -50,7 +51,7 @@ public sealed class StalenessTests(BetsFixture fixture)
         await using var host = await BetsHost.StartAsync(fixture.Redis.ConnectionString, Path.Combine(fixture.Folder, "staleness.db"), time: time)
             .WaitAsync(Timeout, ct);
         await fixture.PublishPriceAsync(60_020m);
-        await BetsApiTests.WaitUntil(() => host.Get<PriceFeed>().Latest?.Price == 60_020m, ct);
+        await Eventually.UntilAsync(() => host.Get<PriceFeed>().Latest?.Price == 60_020m, "the feed to read 60,020", ct);
 
         var latest = await host.Http.GetFromJsonAsync<JsonObject>("/prices/latest", ct).WaitAsync(Timeout, ct);
         Assert.Equal("ok", latest!["status"]!.ToString());
@@ -90,7 +91,7 @@ public sealed class StalenessTests(BetsFixture fixture)
         // A fresh price ends it.
         time.Shift = TimeSpan.Zero;
         await fixture.PublishPriceAsync(60_030m);
-        await BetsApiTests.WaitUntil(() => host.Get<PriceFeed>().Latest?.Price == 60_030m, ct);
+        await Eventually.UntilAsync(() => host.Get<PriceFeed>().Latest?.Price == 60_030m, "the feed to read 60,030", ct);
         latest = await host.Http.GetFromJsonAsync<JsonObject>("/prices/latest", ct).WaitAsync(Timeout, ct);
         Assert.Equal("ok", latest!["status"]!.ToString());
         Assert.Equal("Healthy", await HealthAsync(host, ct));
@@ -102,14 +103,14 @@ public sealed class StalenessTests(BetsFixture fixture)
     {
         var ct = TestContext.Current.CancellationToken;
         await fixture.PublishPriceAsync(60_040m, status: "stale");
-        await BetsApiTests.WaitUntil(() => fixture.Host.Get<PriceFeed>().Latest?.Price == 60_040m, ct);
+        await Eventually.UntilAsync(() => fixture.Host.Get<PriceFeed>().Latest?.Price == 60_040m, "the feed to read 60,040", ct);
         var latest = await fixture.Host.Http.GetFromJsonAsync<JsonObject>("/prices/latest", ct).WaitAsync(Timeout, ct);
         Assert.Equal("stale", latest!["status"]!.ToString());
         var grid = await fixture.Host.Http.GetFromJsonAsync<JsonObject>("/grid", ct).WaitAsync(Timeout, ct);
         Assert.DoesNotContain(grid!["cells"]!.AsArray(), c => (bool)c!["bettable"]!);
         Assert.Equal("Degraded", await HealthAsync(fixture.Host, ct));
         await fixture.PublishPriceAsync(60_010m);
-        await BetsApiTests.WaitUntil(() => fixture.Host.Get<PriceFeed>().Latest?.Status == "ok", ct);
+        await Eventually.UntilAsync(() => fixture.Host.Get<PriceFeed>().Latest?.Status == "ok", "the feed to read a fresh price", ct);
         Assert.Equal("Healthy", await HealthAsync(fixture.Host, ct));
     }
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Bets.Api.Grid;
+using Platform.TestSupport;
 
 namespace Bets.Api.Tests;
 
@@ -49,12 +50,8 @@ public sealed class TraceTests(BetsFixture fixture)
         var placement = Assert.Single(stopped, a => a.DisplayName == "POST /bets" && a.Kind == ActivityKind.Server);
         Assert.True(placement.Recorded);
         // The instrumentation turns profiled commands into spans on its own thread, a while after they ran.
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!stopped.Any(a => IsRedis(a) && a.Recorded && a.TraceId == placement.TraceId))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "no Redis span of the placement was recorded");
-            await Task.Delay(100, ct);
-        }
+        await Eventually.UntilAsync(() => stopped.Any(a => IsRedis(a) && a.Recorded && a.TraceId == placement.TraceId),
+            "a recorded Redis span of the placement", ct, Timeout);
 
         var transaction = Assert.Single(stopped, a => IsSqlite(a) && a.TraceId == placement.TraceId);
         Assert.True(transaction.Recorded);

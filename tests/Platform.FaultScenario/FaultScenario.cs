@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using Platform.TestSupport;
 
 namespace Platform.FaultScenario;
 
@@ -82,8 +83,8 @@ public sealed class FaultScenario : IDisposable
             await _app.WaitForHealthyAsync(name, TimeSpan.FromSeconds(120), cancellationToken).ConfigureAwait(false);
         }
 
-        await Eventually.UntilAsync(async () => await _redis.SettledAsync().ConfigureAwait(false) is not null, TimeSpan.FromSeconds(60),
-            () => "Redis did not settle as a master with its replica online", cancellationToken).ConfigureAwait(false);
+        await Eventually.UntilAsync(async () => await _redis.SettledAsync().ConfigureAwait(false) is not null,
+            "Redis to settle as a master with its replica online", cancellationToken, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
     }
 
     public async Task<FaultReport> RunAsync(Fault fault, CancellationToken cancellationToken)
@@ -128,7 +129,7 @@ public sealed class FaultScenario : IDisposable
             {
                 var audits = await Task.WhenAll(bettors.Select(b => b.AuditAsync(cancellationToken))).ConfigureAwait(false);
                 return audits.SelectMany(a => a.Bets).All(b => b.Status != "open");
-            }, TimeSpan.FromSeconds(150), () => "bets were still open long after their windows ended", cancellationToken).ConfigureAwait(false);
+            }, "every bet to be resolved after its window ended", cancellationToken, TimeSpan.FromSeconds(150)).ConfigureAwait(false);
         }
 
         var (acked, lost, duplicated, voided) = (0, 0, 0, 0);
@@ -206,8 +207,8 @@ public sealed class FaultScenario : IDisposable
                 var frozen = await _app.FreezeResourceAsync(master, cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    await Eventually.UntilAsync(async () => await _redis.MasterAsync().ConfigureAwait(false) == replica, deadline,
-                        () => $"the Sentinels did not promote {replica} while {master} was frozen", cancellationToken).ConfigureAwait(false);
+                    await Eventually.UntilAsync(async () => await _redis.MasterAsync().ConfigureAwait(false) == replica,
+                        $"the Sentinels to promote {replica} while {master} is frozen", cancellationToken, deadline).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -221,8 +222,8 @@ public sealed class FaultScenario : IDisposable
                 faultAt = Stopwatch.GetTimestamp();
                 await _app.KillResourceAsync(replica, cancellationToken).ConfigureAwait(false);
                 await Eventually.UntilAsync(async () => _app.RunningInstances(replica).Any(i => !before.Contains(i.ProcessId))
-                        && await _redis.ReplicatingAsync(replica, master).ConfigureAwait(false), deadline,
-                    () => $"{replica} did not come back replicating {master}", cancellationToken).ConfigureAwait(false);
+                        && await _redis.ReplicatingAsync(replica, master).ConfigureAwait(false),
+                    $"{replica} to come back replicating {master}", cancellationToken, deadline).ConfigureAwait(false);
                 return (faultAt, Stopwatch.GetTimestamp());
             case Fault.SyncReplicaKilled:
                 var victim = _app.RunningInstances("sync-api")[0];
@@ -231,8 +232,8 @@ public sealed class FaultScenario : IDisposable
                 using (var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) })
                 {
                     await Eventually.UntilAsync(async () => _app.RunningInstances("sync-api") is { Count: 2 } running
-                            && running.All(i => i.ProcessId != victim.ProcessId) && await HealthyAsync(probe, running).ConfigureAwait(false), deadline,
-                        () => $"{victim.Id} did not come back healthy", cancellationToken).ConfigureAwait(false);
+                            && running.All(i => i.ProcessId != victim.ProcessId) && await HealthyAsync(probe, running).ConfigureAwait(false),
+                        $"{victim.Id} to come back healthy", cancellationToken, deadline).ConfigureAwait(false);
                 }
 
                 return (faultAt, Stopwatch.GetTimestamp());
@@ -276,7 +277,8 @@ public sealed class FaultScenario : IDisposable
                 .Select(p => (long?)p.AnsweredAt).Min();
             command ??= party.Commands.Where(c => c.Ok && c.SentAt >= faultAt).Select(c => (long?)c.AnsweredAt).Min();
             return bet is not null && command is not null;
-        }, timeout, () => $"no write went through since the fault (bets: {bet is not null}, timeline: {command is not null})", cancellationToken).ConfigureAwait(false);
+        }, "a write through both services since the fault", cancellationToken, timeout,
+            () => $"bets: {bet is not null}, timeline: {command is not null}").ConfigureAwait(false);
         _log(string.Create(CultureInfo.InvariantCulture,
             $"first new bet after {Stopwatch.GetElapsedTime(faultAt, bet!.Value).TotalSeconds:0.00} s, first timeline command after {Stopwatch.GetElapsedTime(faultAt, command!.Value).TotalSeconds:0.00} s"));
         return Math.Max(bet.Value, command.Value);
@@ -286,9 +288,10 @@ public sealed class FaultScenario : IDisposable
         Eventually.UntilAsync(
             () => bettors.SelectMany(b => b.Placements).Count(p => p.Status == 201 && p.FinalAttemptSentAt >= since) >= bets
                 && party.Commands.Count(c => c.Ok && c.SentAt >= since) >= commands,
+            $"the load to get {bets} bets and {commands} timeline commands through {when}",
+            cancellationToken,
             TimeSpan.FromSeconds(90),
-            () => $"the load did not get {bets} bets and {commands} timeline commands through {when}: "
+            () => "bets "
                 + string.Join(", ", bettors.SelectMany(b => b.Placements).Where(p => p.FinalAttemptSentAt >= since).GroupBy(p => p.Status).Select(g => $"{g.Key?.ToString(CultureInfo.InvariantCulture) ?? "none"} x{g.Count()}"))
-                + "; commands " + string.Join(", ", party.Commands.Where(c => c.SentAt >= since).GroupBy(c => c.Error ?? "ok").Select(g => $"{g.Key} x{g.Count()}")),
-            cancellationToken);
+                + "; commands " + string.Join(", ", party.Commands.Where(c => c.SentAt >= since).GroupBy(c => c.Error ?? "ok").Select(g => $"{g.Key} x{g.Count()}")));
 }

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Platform.TestSupport;
 
 namespace Platform.FaultScenario;
 
@@ -120,16 +120,14 @@ public sealed class WatchParty : IAsyncDisposable
             await client.EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var started = Stopwatch.GetTimestamp();
-        (bool Ok, string? Error, long, long) last = default;
-        while (!(last = await _clients[0].CommandAsync("Pause", [null], cancellationToken).ConfigureAwait(false)).Ok && Stopwatch.GetElapsedTime(started) < timeout)
+        try
         {
-            await Task.Delay(250, cancellationToken).ConfigureAwait(false);
+            await Eventually.UntilAsync(() => _clients[0].CommandAsync("Pause", [null], cancellationToken), pause => pause.Ok,
+                "the room to take a last Pause", cancellationToken, timeout, interval: TimeSpan.FromMilliseconds(250)).ConfigureAwait(false);
         }
-
-        if (!last.Ok)
+        catch (TimeoutException ex)
         {
-            return [$"the last Pause was refused: {last.Error}"];
+            return [ex.Message];
         }
 
         var problems = new List<string>();
@@ -139,7 +137,7 @@ public sealed class WatchParty : IAsyncDisposable
             {
                 var server = await _clients[0].ServerTimelineAsync(cancellationToken).ConfigureAwait(false);
                 return _clients.All(c => c.Timeline == server);
-            }, timeout, () => "the viewers did not converge: " + Describe(), cancellationToken).ConfigureAwait(false);
+            }, "the viewers to converge", cancellationToken, timeout, Describe).ConfigureAwait(false);
         }
         catch (TimeoutException ex)
         {

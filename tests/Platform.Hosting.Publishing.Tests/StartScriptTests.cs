@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Platform.TestSupport;
 
 namespace Platform.Hosting.Publishing.Tests;
 
@@ -15,6 +16,9 @@ public sealed class StartScriptTests(AppHostOutputs outputs)
     private const string Replica = "redis-1";
     private static readonly string[] Sentinels = ["redis-sentinel-0", "redis-sentinel-1", "redis-sentinel-2"];
     private static readonly string[] Containers = [Master, Replica, .. Sentinels];
+
+    /// <summary>How long a scripted process may take to come up, or the topology to follow a failover.</summary>
+    private static readonly TimeSpan UpTo = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task TheChartsStartScriptsBringUpAReplicatedMasterWithSentinelsThatAgreeAndFailOver()
@@ -52,6 +56,9 @@ public sealed class StartScriptTests(AppHostOutputs outputs)
         return command[2];
     }
 
+    /// <summary>A process still starting refuses connections or answers with errors: asked again, its last error named on timeout.</summary>
+    private static bool NotUpYet(Exception e) => e is not OperationCanceledException;
+
     private static async Task RunTopologyAsync(IReadOnlyDictionary<string, ContainerStart> starts, IReadOnlyDictionary<string, string> probes, string password)
     {
         foreach (var probe in probes.Values)
@@ -67,27 +74,27 @@ public sealed class StartScriptTests(AppHostOutputs outputs)
         // Every probe passes once its process is up, and fails with a wrong password: it authenticates, from the environment.
         foreach (var container in starts.Keys)
         {
-            await Eventually.UntilAsync($"the readiness probe of {container} passes",
-                async () => await topology.ProbeAsync(container, probes[container], starts[container].Environment) == 0, topology.Logs);
+            await Eventually.UntilAsync(async () => await topology.ProbeAsync(container, probes[container], starts[container].Environment) == 0,
+                $"the readiness probe of {container} to pass", Tools.Cancellation, UpTo, topology.Logs, NotUpYet);
             var wrong = new Dictionary<string, string>(starts[container].Environment) { ["REDIS_PASSWORD"] = "not-the-password" };
             Assert.NotEqual(0, await topology.ProbeAsync(container, probes[container], wrong));
         }
 
         // The replica follows the master.
-        await Eventually.UntilAsync("the replica's link to the master is up",
-            async () => (await topology.CliAsync(Replica, "INFO", "replication")).Contains("master_link_status:up"), topology.Logs);
+        await Eventually.UntilAsync(async () => (await topology.CliAsync(Replica, "INFO", "replication")).Contains("master_link_status:up"),
+            "the replica's link to the master to be up", Tools.Cancellation, UpTo, topology.Logs, NotUpYet);
         Assert.Equal(["OK"], await topology.CliAsync(Master, "SET", "published:key", "from-the-master"));
-        await Eventually.UntilAsync("the replica has the master's write",
-            async () => (await topology.CliAsync(Replica, "GET", "published:key")).SequenceEqual(["from-the-master"]), topology.Logs);
+        await Eventually.UntilAsync(async () => (await topology.CliAsync(Replica, "GET", "published:key")).SequenceEqual(["from-the-master"]),
+            "the replica to have the master's write", Tools.Cancellation, UpTo, topology.Logs, NotUpYet);
 
         // Each Sentinel names the master, knows the replica and the two other Sentinels, and has its quorum.
         foreach (var sentinel in Sentinels)
         {
-            await Eventually.UntilAsync($"{sentinel} names the master, sees the replica and two other Sentinels", async () =>
+            await Eventually.UntilAsync(async () =>
                 (await topology.CliAsync(sentinel, "SENTINEL", "get-master-addr-by-name", "mymaster")).SequenceEqual(["localhost", port(Master)])
                 && (await topology.CliAsync(sentinel, "SENTINEL", "replicas", "mymaster")).Contains(port(Replica))
                 && (await topology.CliAsync(sentinel, "SENTINEL", "ckquorum", "mymaster")).FirstOrDefault()?.StartsWith("OK 3 usable Sentinels", StringComparison.Ordinal) == true,
-                topology.Logs);
+                $"{sentinel} to name the master and see the replica and two other Sentinels", Tools.Cancellation, UpTo, topology.Logs, NotUpYet);
         }
 
         // Nobody can read the password off a process list.
@@ -97,28 +104,28 @@ public sealed class StartScriptTests(AppHostOutputs outputs)
         }
 
         // A failover promotes the replica; every Sentinel follows and the old master becomes its replica.
-        await Eventually.UntilAsync("a Sentinel accepts SENTINEL FAILOVER",
-            async () => (await topology.CliAsync(Sentinels[0], "SENTINEL", "FAILOVER", "mymaster")).SequenceEqual(["OK"]), topology.Logs);
+        await Eventually.UntilAsync(async () => (await topology.CliAsync(Sentinels[0], "SENTINEL", "FAILOVER", "mymaster")).SequenceEqual(["OK"]),
+            "a Sentinel to accept SENTINEL FAILOVER", Tools.Cancellation, UpTo, topology.Logs, NotUpYet);
         foreach (var sentinel in Sentinels)
         {
-            await Eventually.UntilAsync($"{sentinel} names the promoted replica as master",
-                async () => (await topology.CliAsync(sentinel, "SENTINEL", "get-master-addr-by-name", "mymaster")).SequenceEqual(["localhost", port(Replica)]),
-                topology.Logs);
+            await Eventually.UntilAsync(async () => (await topology.CliAsync(sentinel, "SENTINEL", "get-master-addr-by-name", "mymaster")).SequenceEqual(["localhost", port(Replica)]),
+                $"{sentinel} to name the promoted replica as master", Tools.Cancellation, UpTo, topology.Logs, NotUpYet);
         }
 
-        await Eventually.UntilAsync("the old master replicates from the new one", async () =>
+        await Eventually.UntilAsync(async () =>
             (await topology.CliAsync(Master, "ROLE")).FirstOrDefault() == "slave"
-            && (await topology.CliAsync(Master, "INFO", "replication")).Contains("master_link_status:up"), topology.Logs);
+            && (await topology.CliAsync(Master, "INFO", "replication")).Contains("master_link_status:up"),
+            "the old master to replicate from the new one", Tools.Cancellation, UpTo, topology.Logs, NotUpYet);
         Assert.Equal(["master"], (await topology.CliAsync(Replica, "ROLE")).Take(1));
 
         // Sentinels that all start afresh (an upgrade restarts them together) find the promoted master, not the first one.
         await topology.RestartAsync(Sentinels);
         foreach (var sentinel in Sentinels)
         {
-            await Eventually.UntilAsync($"{sentinel}, restarted, names the promoted master and has its quorum", async () =>
+            await Eventually.UntilAsync(async () =>
                 (await topology.CliAsync(sentinel, "SENTINEL", "get-master-addr-by-name", "mymaster")).SequenceEqual(["localhost", port(Replica)])
                 && (await topology.CliAsync(sentinel, "SENTINEL", "ckquorum", "mymaster")).FirstOrDefault()?.StartsWith("OK 3 usable Sentinels", StringComparison.Ordinal) == true,
-                topology.Logs);
+                $"{sentinel}, restarted, to name the promoted master and have its quorum", Tools.Cancellation, UpTo, topology.Logs, NotUpYet);
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.TestSupport;
 using StackExchange.Redis;
 
 namespace Platform.Hosting.Tests;
@@ -25,12 +26,11 @@ public sealed class FaultTests(FaultAppHostFixture fixture) : IAsyncLifetime
             await fixture.App.WaitForHealthyAsync(name, TimeSpan.FromSeconds(90), Token);
         }
 
-        await Wait.UntilAsync(async () => await TopologyAsync() is not null, TimeSpan.FromSeconds(60),
-            () => "the nodes did not settle as one master and its replica");
+        await Eventually.UntilAsync(async () => await TopologyAsync() is not null, "the nodes to settle as one master and its replica", Token, TimeSpan.FromSeconds(60));
         var connectionString = await fixture.App.GetConnectionStringAsync("redis", Token);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(connectionString!);
         var db = redis.GetDatabase();
-        await Wait.UntilAsync(async () => await ReplicasAcknowledgingAsync(db) == 1, TimeSpan.FromSeconds(60), () => "the replica did not catch up with the master");
+        await Eventually.UntilAsync(async () => await ReplicasAcknowledgingAsync(db) == 1, "the replica to catch up with the master", Token, TimeSpan.FromSeconds(60));
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -43,8 +43,8 @@ public sealed class FaultTests(FaultAppHostFixture fixture) : IAsyncLifetime
 
         await fixture.App.KillResourceAsync("bets-api", Token);
 
-        await Wait.UntilAsync(() => RunningPids("bets-api").Any(pid => !before.Contains(pid)), TimeSpan.FromSeconds(60),
-            () => $"bets-api was not started again; its state: {string.Join(", ", Resources.Instances("bets-api").Select(i => i.Snapshot.State?.Text))}");
+        await Eventually.UntilAsync(() => RunningPids("bets-api").Any(pid => !before.Contains(pid)), "bets-api to be started again", Token, TimeSpan.FromSeconds(60),
+            () => $"its state: {string.Join(", ", Resources.Instances("bets-api").Select(i => i.Snapshot.State?.Text))}");
         await fixture.App.WaitForHealthyAsync("bets-api", TimeSpan.FromSeconds(60), Token);
     }
 
@@ -56,8 +56,7 @@ public sealed class FaultTests(FaultAppHostFixture fixture) : IAsyncLifetime
 
         await fixture.App.KillResourceAsync(replica, Token);
 
-        await Wait.UntilAsync(() => RunningPids(replica).Any(pid => !before.Contains(pid)), TimeSpan.FromSeconds(60),
-            () => $"{replica} was not started again");
+        await Eventually.UntilAsync(() => RunningPids(replica).Any(pid => !before.Contains(pid)), $"{replica} to be started again", Token, TimeSpan.FromSeconds(60));
         await fixture.App.WaitForHealthyAsync(replica, TimeSpan.FromSeconds(60), Token);
         Assert.Equal((master, replica), await TopologyAsync());
     }
@@ -103,8 +102,7 @@ public sealed class FaultTests(FaultAppHostFixture fixture) : IAsyncLifetime
 
         await fixture.App.ForceFailoverAsync("redis", Token);
 
-        await Wait.UntilAsync(async () => await WrittenOnANewMasterAsync(redis, before), TimeSpan.FromSeconds(60),
-            () => "the client did not follow the Sentinels to the new master");
+        await Eventually.UntilAsync(async () => await WrittenOnANewMasterAsync(redis, before), "the client to follow the Sentinels to the new master", Token, TimeSpan.FromSeconds(60));
 
         Assert.Equal("written", await db.StringGetAsync("hosting-test:after-failover"));
         foreach (var key in acknowledged)
@@ -127,7 +125,7 @@ public sealed class FaultTests(FaultAppHostFixture fixture) : IAsyncLifetime
         {
             // The client may first see its own connections reset by the stop; the master's answer is what counts.
             string? refusal = null;
-            await Wait.UntilAsync(() => (refusal = WriteRefusal(db)) is not null, TimeSpan.FromSeconds(30), () => "the master kept taking writes");
+            await Eventually.UntilAsync(() => (refusal = WriteRefusal(db)) is not null, "the master to refuse writes", Token, TimeSpan.FromSeconds(30));
             Assert.StartsWith("NOREPLICAS", refusal, StringComparison.Ordinal);
         }
         finally
@@ -136,7 +134,7 @@ public sealed class FaultTests(FaultAppHostFixture fixture) : IAsyncLifetime
         }
 
         await fixture.App.WaitForHealthyAsync(replica, TimeSpan.FromSeconds(60), Token);
-        await Wait.UntilAsync(() => TryWrite(db), TimeSpan.FromSeconds(30), () => "writes were still refused with the replica back");
+        await Eventually.UntilAsync(() => TryWrite(db), "writes to be taken again with the replica back", Token, TimeSpan.FromSeconds(30));
     }
 
     // How many replicas confirm every write so far (WAIT), or -1 while the master cannot be reached.

@@ -18,36 +18,3 @@ internal static class Repo
         throw new InvalidOperationException($"No Platform.sln above {start}.");
     }
 }
-
-internal static class Wait
-{
-    /// <summary>Polls <paramref name="condition"/> until it holds; fails with <paramref name="describe"/> after <paramref name="timeout"/>.</summary>
-    public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail(describe());
-            }
-
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
-
-    /// <inheritdoc cref="UntilAsync(Func{bool}, TimeSpan, Func{string})"/>
-    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> describe)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail(describe());
-            }
-
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
-}

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Aspire.Hosting.Testing;
+using Platform.TestSupport;
 
 namespace Platform.Hosting.Tests;
 
@@ -51,8 +52,8 @@ public class LifecycleTests
 
         await app.DisposeAsync();
 
-        await Wait.UntilAsync(() => pids.All(HasExited), TimeSpan.FromSeconds(120),
-            () => $"still running after dispose: {string.Join(", ", pids.Where(p => !HasExited(p)).Select(Describe))}");
+        await Eventually.UntilAsync(() => pids.All(HasExited), "every process to exit after dispose", TestContext.Current.CancellationToken, TimeSpan.FromSeconds(120),
+            () => $"still running: {string.Join(", ", pids.Where(p => !HasExited(p)).Select(Describe))}");
     }
 
     private static bool IsChildOfThisTestProcess(Process process)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Platform.TestSupport;
 
 namespace ServiceDefaults.Tests;
 
@@ -35,15 +36,9 @@ internal sealed class OtlpReceiver : IAsyncDisposable
         return new OtlpReceiver(host, requests);
     }
 
-    public async Task WaitForAsync(Func<(string Signal, string ContentType, byte[] Body, string? ApiKey), bool> predicate, TimeSpan timeout)
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        cts.CancelAfter(timeout);
-        while (!Requests.Any(predicate))
-        {
-            await Task.Delay(50, cts.Token);
-        }
-    }
+    public Task WaitForAsync(Func<(string Signal, string ContentType, byte[] Body, string? ApiKey), bool> predicate, string what, TimeSpan timeout) =>
+        Eventually.UntilAsync(() => Requests.Any(predicate), what, TestContext.Current.CancellationToken, timeout,
+            () => $"received: {string.Join(", ", Requests.Select(r => r.Signal))}");
 
     public ValueTask DisposeAsync() => _host.DisposeAsync();
 }

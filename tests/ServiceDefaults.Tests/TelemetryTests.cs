@@ -39,12 +39,12 @@ public sealed class TelemetryTests
         using var http = new HttpClient();
         await http.GetStringAsync(new Uri(host.Address, "/orders/7"), TestContext.Current.CancellationToken).WaitAsync(TestHost.Timeout, TestContext.Current.CancellationToken);
         await http.GetStringAsync(new Uri(host.Address, "/health"), TestContext.Current.CancellationToken).WaitAsync(TestHost.Timeout, TestContext.Current.CancellationToken);
-        await receiver.WaitForAsync(r => r.Signal == "metrics" && Contains(r.Body, "http.server.request.duration"), TimeSpan.FromSeconds(20));
+        await receiver.WaitForAsync(r => r.Signal == "metrics" && Contains(r.Body, "http.server.request.duration"), "the request duration metric", TimeSpan.FromSeconds(20));
         // Disposal flushes the batched spans and logs.
         await host.DisposeAsync();
 
-        await receiver.WaitForAsync(r => r.Signal == "traces", TimeSpan.FromSeconds(20));
-        await receiver.WaitForAsync(r => r.Signal == "logs", TimeSpan.FromSeconds(20));
+        await receiver.WaitForAsync(r => r.Signal == "traces", "exported traces", TimeSpan.FromSeconds(20));
+        await receiver.WaitForAsync(r => r.Signal == "logs", "exported logs", TimeSpan.FromSeconds(20));
         var all = receiver.Requests.ToArray();
         Assert.All(all, r => Assert.Equal("application/x-protobuf", r.ContentType));
         Assert.All(all, r => Assert.Equal("k123", r.ApiKey));

@@ -44,8 +44,8 @@ public sealed class EvictionTests(SyncCluster cluster)
 
         // The copy in PostgreSQL catches up within Sync:TimelinePersistInterval (1 s).
         var store = cluster.Apps[0].Services.GetRequiredService<RoomStore>();
-        await UntilAsync(async () => await store.LoadTimelineAsync(room.Id, ct) is { } saved && SyncJson.Deserialize<Timeline>(saved).Seq == seeked.Seq,
-            $"PostgreSQL to hold seq {seeked.Seq}", ct);
+        await Eventually.UntilAsync(async () => await store.LoadTimelineAsync(room.Id, ct) is { } saved && SyncJson.Deserialize<Timeline>(saved).Seq == seeked.Seq,
+            $"PostgreSQL to hold seq {seeked.Seq}", ct, SyncCluster.Timeout);
 
         var logs = new[] { Capture(cluster.Apps[0]), Capture(cluster.Apps[1]) };
         await using var redis = await ConnectionMultiplexer.ConnectAsync(cluster.Redis.ConnectionString);
@@ -112,7 +112,7 @@ public sealed class EvictionTests(SyncCluster cluster)
             var url = new Uri(app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
             using var http = new HttpClient { BaseAddress = url, Timeout = SyncCluster.Timeout };
             var monitor = app.Services.GetRequiredService<RedisMemoryMonitor>();
-            await UntilAsync(() => Task.FromResult(monitor.Last is not null), "a first reading of Redis memory", ct);
+            await Eventually.UntilAsync(() => monitor.Last is not null, "a first reading of Redis memory", ct, SyncCluster.Timeout);
             Assert.Equal("Healthy", (await HealthAsync(http, ct))["status"]!.ToString());
 
             await using var client = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
@@ -122,7 +122,7 @@ public sealed class EvictionTests(SyncCluster cluster)
                 await client.GetDatabase().StringSetAsync($"filler:{i}", value);
             }
 
-            await UntilAsync(async () => (await HealthAsync(http, ct))["status"]!.ToString() == "Degraded", "health to turn Degraded", ct);
+            await Eventually.UntilAsync(async () => (await HealthAsync(http, ct))["status"]!.ToString() == "Degraded", "health to turn Degraded", ct, SyncCluster.Timeout);
             var health = (await HealthAsync(http, ct))!;
             var check = health["checks"]![RedisMemoryHealthCheck.Name]!;
             Assert.Equal("Degraded", check["status"]!.ToString());
@@ -141,16 +141,6 @@ public sealed class EvictionTests(SyncCluster cluster)
         using var response = await http.GetAsync("/health", ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode); // Degraded keeps the instance in rotation
         return (await response.Content.ReadFromJsonAsync<JsonObject>(ct))!;
-    }
-
-    private static async Task UntilAsync(Func<Task<bool>> condition, string what, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + SyncCluster.Timeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"waited {SyncCluster.Timeout.TotalSeconds} s for {what}");
-            await Task.Delay(20, ct);
-        }
     }
 
     private static ConcurrentQueue<(LogLevel Level, string Message)> Capture(WebApplication app)

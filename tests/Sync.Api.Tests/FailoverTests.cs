@@ -1,3 +1,4 @@
+using Platform.TestSupport;
 using Sync.Api.Playback;
 using Sync.Api.Realtime;
 
@@ -62,18 +63,16 @@ public sealed class FailoverTests(SyncCluster cluster)
 
     private static async Task<T> RetryAsync<T>(Func<Task<HubResult<T>>> call)
     {
-        var deadline = DateTime.UtcNow + SyncCluster.Timeout;
-        while (true)
+        var result = await Eventually.UntilAsync(call, result =>
         {
-            var result = await call();
-            if (result.Ok)
+            // Refused meanwhile only as unavailable: anything else is a failure of its own, not a wait.
+            if (!result.Ok)
             {
-                return result.Value!;
+                Assert.Equal(ErrorCodes.Unavailable, result.Error!.Code);
             }
 
-            Assert.Equal(ErrorCodes.Unavailable, result.Error!.Code);
-            Assert.True(DateTime.UtcNow < deadline, "still unavailable after the failover");
-            await Task.Delay(200, TestContext.Current.CancellationToken);
-        }
+            return result.Ok;
+        }, "the command to be accepted after the failover", TestContext.Current.CancellationToken, SyncCluster.Timeout, interval: TimeSpan.FromMilliseconds(200));
+        return result.Value!;
     }
 }

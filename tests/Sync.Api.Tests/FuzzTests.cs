@@ -1,3 +1,4 @@
+using Platform.TestSupport;
 using Sync.Api.Playback;
 using Sync.Api.Realtime;
 
@@ -76,19 +77,15 @@ public sealed class FuzzTests(SyncCluster cluster)
         }
     }
 
+    /// <summary>The room is quiet once two looks 300 ms apart see the same seq and nobody is being waited for.</summary>
     private static async Task<Timeline> WaitForQuietAsync(SyncClient client)
     {
-        var last = (await client.Call<Snapshot>("GetSnapshot")).Timeline;
-        while (true)
+        Timeline? last = null;
+        return await Eventually.UntilAsync(async () => (await client.Call<Snapshot>("GetSnapshot")).Timeline, now =>
         {
-            await Task.Delay(last.Waiting is null ? 300 : 800, TestContext.Current.CancellationToken);
-            var now = (await client.Call<Snapshot>("GetSnapshot")).Timeline;
-            if (now.Seq == last.Seq && now.Waiting is null)
-            {
-                return now;
-            }
-
+            var quiet = last is not null && now.Seq == last.Seq && now.Waiting is null;
             last = now;
-        }
+            return quiet;
+        }, "the room to settle (no new seq, nobody waited for)", TestContext.Current.CancellationToken, SyncCluster.Timeout, interval: TimeSpan.FromMilliseconds(300));
     }
 }

@@ -55,7 +55,7 @@ public sealed class RedisOutageTests(SyncCluster cluster)
         var port = await redis.KillMasterAsync();
         var outage = app.Services.GetRequiredService<RedisOutage>();
         // Opened by the multiplexer's connection-failed event, before any request: none of those below waits on Redis.
-        await WaitUntilAsync(() => outage.IsOpen, ct);
+        await Eventually.UntilAsync(() => outage.IsOpen, "the Redis breaker to open", ct, TimeSpan.FromSeconds(15));
 
         for (var i = 0; i < Rounds; i++)
         {
@@ -70,7 +70,7 @@ public sealed class RedisOutageTests(SyncCluster cluster)
         // Redis comes back (empty: the test server keeps nothing on disk; sessions and rooms live in PostgreSQL).
         await redis.RestartNodeAsync(port, ct).WaitAsync(SyncCluster.Timeout, ct);
         // StackExchange.Redis reconnects with an exponential back-off of up to ten seconds between attempts.
-        await WaitUntilAsync(() => !outage.IsOpen, ct, seconds: 60);
+        await Eventually.UntilAsync(() => !outage.IsOpen, "the Redis breaker to close", ct, TimeSpan.FromSeconds(60));
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/api/rooms/{room.Id}/members", ct)).StatusCode);
         await CreateSessionAsync(http, ct);
 
@@ -106,16 +106,6 @@ public sealed class RedisOutageTests(SyncCluster cluster)
             var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
             Assert.Equal(ErrorCodes.Unavailable, problem["code"]!.ToString());
             Assert.Equal(503, (int)problem["status"]!);
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct, int seconds = 15)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"condition not met in {seconds} s");
-            await Task.Delay(20, ct);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Platform.TestSupport;
 using Sync.Api.Playback;
 using Sync.Api.Realtime;
 using Sync.Api.Rooms;
@@ -182,20 +183,9 @@ public sealed class SyncClient : IAsyncDisposable
     }
 
     /// <summary>Polls a condition on this client (no timing assertion: only a generous ceiling).</summary>
-    public async Task WaitForAsync(Func<SyncClient, bool> condition, string what)
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var deadline = DateTime.UtcNow + SyncCluster.Timeout;
-        while (!condition(this))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{Guest.Name} never saw: {what} (latest seq {Latest?.Seq})");
-            }
-
-            await Task.Delay(20, ct);
-        }
-    }
+    public Task WaitForAsync(Func<SyncClient, bool> condition, string what) =>
+        Eventually.UntilAsync(() => condition(this), $"{Guest.Name} to see {what}", TestContext.Current.CancellationToken, SyncCluster.Timeout,
+            () => $"latest seq {Latest?.Seq}");
 
     public Task WaitForSeqAsync(long seq) => WaitForAsync(c => c.Latest?.Seq >= seq, $"seq {seq}");
 

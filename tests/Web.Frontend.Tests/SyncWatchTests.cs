@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Playwright;
+using Platform.TestSupport;
 
 namespace Web.Frontend.Tests;
 
@@ -180,28 +181,17 @@ public sealed class SyncWatchTests(EndToEnd e2e)
 
     private static async Task<PlayerDebug> WaitForAsync(IPage page, Func<PlayerDebug, bool> condition, string what, CancellationToken ct)
     {
-        var deadline = DateTime.UtcNow + Timeout;
-        PlayerDebug? last = null;
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            try
-            {
-                last = await DebugAsync(page);
-                if (condition(last))
-                {
-                    return last;
-                }
-            }
-            catch (PlaywrightException)
-            {
-                // The room page is still loading (window.syncwatch not defined yet).
-            }
-
-            await Task.Delay(100, ct);
+            // A PlaywrightException: the room page is still loading (window.syncwatch not defined yet).
+            return await Eventually.UntilAsync(() => DebugAsync(page), condition, what, ct, Timeout, retryWhen: e => e is PlaywrightException,
+                interval: TimeSpan.FromMilliseconds(100));
         }
-
-        var toasts = await page.Locator("#toasts").InnerTextAsync();
-        throw new TimeoutException($"Timed out waiting for {what}; last state: {last}; messages on the page: {toasts}");
+        catch (TimeoutException e)
+        {
+            var toasts = await page.Locator("#toasts").InnerTextAsync();
+            throw new TimeoutException($"{e.Message}\nMessages on the page: {toasts}", e);
+        }
     }
 
     private static Task Expect(IPage page, string connection) =>

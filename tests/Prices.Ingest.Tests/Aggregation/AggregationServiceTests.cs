@@ -4,6 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Platform.Prices.Contracts;
+using Platform.TestSupport;
 using Prices.Ingest.Aggregation;
 using Prices.Ingest.Exchanges;
 using Prices.Ingest.Publishing;
@@ -90,9 +91,9 @@ public sealed class AggregationServiceTests
         try
         {
             await source.Pending.Writer.WriteAsync(("a", 100m), TestContext.Current.CancellationToken);
-            await Poll.Until(() => publisher.Messages.Count >= 1);
+            await Eventually.UntilAsync(() => publisher.Messages.Count >= 1, "a first published message", TestContext.Current.CancellationToken);
             await source.Pending.Writer.WriteAsync(("b", 102m), TestContext.Current.CancellationToken);
-            await Poll.Until(() => publisher.Messages.Any(m => m.Status == PriceStatus.Ok));
+            await Eventually.UntilAsync(() => publisher.Messages.Any(m => m.Status == PriceStatus.Ok), "a message with status ok", TestContext.Current.CancellationToken);
 
             var first = publisher.Messages.First();
             Assert.Equal((100m, PriceStatus.Stale), (first.Price, first.Status));
@@ -102,7 +103,7 @@ public sealed class AggregationServiceTests
 
             // Nothing changes: the cadence still emits the same price, each with a new sequence number.
             var count = publisher.Messages.Count;
-            await Poll.Until(() => publisher.Messages.Count >= count + 2);
+            await Eventually.UntilAsync(() => publisher.Messages.Count >= count + 2, "two more published messages", TestContext.Current.CancellationToken);
             var repeats = publisher.Messages.Skip(count).ToList();
             Assert.All(repeats, m => Assert.Equal(101m, m.Price));
             Assert.Equal(publisher.Messages.Select(m => m.Seq).Order(), publisher.Messages.Select(m => m.Seq));
@@ -125,14 +126,14 @@ public sealed class AggregationServiceTests
         {
             await source.Pending.Writer.WriteAsync(("a", 100m), TestContext.Current.CancellationToken);
             await source.Pending.Writer.WriteAsync(("b", 100m), TestContext.Current.CancellationToken);
-            await Poll.Until(() => state.LastStatus == PriceStatus.Ok);
+            await Eventually.UntilAsync(() => state.LastStatus == PriceStatus.Ok, "the aggregate to turn ok", TestContext.Current.CancellationToken);
             Assert.Empty(publisher.Messages);
 
             lease.IsHeld = true;
-            await Poll.Until(() => !publisher.Messages.IsEmpty);
+            await Eventually.UntilAsync(() => !publisher.Messages.IsEmpty, "a published message once the lease is held", TestContext.Current.CancellationToken);
 
             publisher.Outcome = PublishOutcome.NotLeaseholder;
-            await Poll.Until(() => lease.Lost == 1);
+            await Eventually.UntilAsync(() => lease.Lost == 1, "the lease to be reported lost", TestContext.Current.CancellationToken);
             Assert.False(lease.IsHeld);
         }
         finally

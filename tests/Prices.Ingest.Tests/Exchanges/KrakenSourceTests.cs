@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Platform.TestSupport;
 using Prices.Ingest.Exchanges;
 using Prices.Ingest.Tests.Fakes;
 using static Prices.Ingest.Tests.Fakes.ExchangeFrames;
@@ -86,7 +87,7 @@ public sealed class KrakenSourceTests
             });
         await using (new SourceRun(source))
         {
-            await Poll.Until(() => logger.Count("connection lost") >= 3);
+            await Eventually.UntilAsync(() => logger.Count("connection lost") >= 3, "three 'connection lost' logs", TestContext.Current.CancellationToken);
         }
 
         Assert.Equal(0, source.Connections);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Platform.Prices.Contracts;
+using Platform.TestSupport;
 using Prices.Ingest.Publishing;
 using static Prices.Ingest.Tests.Fakes.TestTimeouts;
 
@@ -44,7 +45,7 @@ public sealed class BackfillTests(RedisFixture redis)
             Assert.Equal(Enumerable.Range(1, 6).Select(seq => At + seq * 250L), entries.Select(e => (long)e.Score));
 
             // Subscribers get the live prices only: the back-filled ones are history, not news.
-            await Fakes.Poll.Until(() => received.Any(m => m.Seq == 6));
+            await Eventually.UntilAsync(() => received.Any(m => m.Seq == 6), "the live message of seq 6", TestContext.Current.CancellationToken);
             Assert.Equal([1L, 6L], received.Select(m => m.Seq));
             Assert.Equal(6, (long)PriceMessage.Parse((byte[])(await redis.Client.GetDatabase().StringGetAsync("price:btc:usd").WaitAsync(Wait, Ct))!).Seq);
         }
@@ -95,7 +96,7 @@ public sealed class BackfillTests(RedisFixture redis)
             standbyBacklog.Add(Tick("new", seq));
         }
 
-        await Fakes.Poll.Until(() => newLease.TryAcquireOrRenewAsync());
+        await Eventually.UntilAsync(() => newLease.TryAcquireOrRenewAsync(), "the new writer to take the lease", TestContext.Current.CancellationToken);
         Assert.Equal(PublishOutcome.Published, (await standby.PublishAsync(Tick("new", 6), Ct).WaitAsync(Wait, Ct)).Outcome);
 
         var members = await redis.Client.GetDatabase().SortedSetRangeByScoreAsync("prices:btc:usd:ts").WaitAsync(Wait, Ct);

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Platform.Prices.Contracts;
-using Prices.Ingest.Tests.Fakes;
+using Platform.TestSupport;
 using static Prices.Ingest.Tests.Fakes.TestTimeouts;
 
 namespace Prices.Ingest.Tests.Redis;
@@ -34,15 +34,15 @@ public sealed class FailoverTests(RedisFixture redis)
         var settings = PricesHost.Defaults(redis.Topology.ConnectionString, "failover");
         await using (await PricesHost.StartAsync(settings))
         {
-            await Poll.Until(() => received.Count >= 5);
+            await Eventually.UntilAsync(() => received.Count >= 5, "five messages", TestContext.Current.CancellationToken);
             var oldMaster = await redis.Topology.KillMasterAsync();
             var killedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var newMaster = await redis.Topology.WaitForNewMasterAsync(oldMaster, Ct).WaitAsync(FailoverWait, Ct);
             Assert.NotEqual(oldMaster, newMaster);
 
             // Publishing resumes: new messages reach the subscriber (which followed the failover too)...
-            await Poll.Until(() => received.Count(m => m.Timestamp > killedAt) >= 5, seconds: 30);
-            await Poll.Until(() => !backfilled.IsEmpty);
+            await Eventually.UntilAsync(() => received.Count(m => m.Timestamp > killedAt) >= 5, "five messages after the master was killed", TestContext.Current.CancellationToken, TimeSpan.FromSeconds(30));
+            await Eventually.UntilAsync(() => !backfilled.IsEmpty, "a back-filled price", TestContext.Current.CancellationToken);
 
             // ...and the history on the new master holds every price the writer made, through the outage, each once
             // and at its own time: its sequence numbers run without a hole and their timestamps rise with them.

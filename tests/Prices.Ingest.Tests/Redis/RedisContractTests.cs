@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Platform.Prices.Contracts;
+using Platform.TestSupport;
 using Prices.Ingest.Publishing;
 using Prices.Ingest.Tests.Fakes;
 using StackExchange.Redis;
@@ -122,12 +123,12 @@ public sealed class RedisContractTests(RedisFixture redis)
         settings["Prices:Publishing:TrimInterval"] = "00:00:01";
         await using (await PricesHost.StartAsync(settings, time))
         {
-            await Poll.Until(async () =>
+            await Eventually.UntilAsync(async () =>
             {
                 var old = await db.SortedSetRangeByScoreAsync("prices:btc:usd:ts", stop: now - week - 1);
                 var written = await db.SortedSetRangeByScoreAsync("prices:btc:usd:ts", start: now);
                 return old.Length == 0 && written.Length > 0;
-            });
+            }, "the trimmer to drop prices older than a week while new ones are written", TestContext.Current.CancellationToken);
         }
 
         var members = (await db.SortedSetRangeByScoreAsync("prices:btc:usd:ts", stop: now - 1).WaitAsync(Wait, Ct)).Select(m => m.ToString());

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Platform.Prices.Contracts;
+using Platform.TestSupport;
 using Prices.Ingest.Publishing;
-using Prices.Ingest.Tests.Fakes;
 using static Prices.Ingest.Tests.Fakes.TestTimeouts;
 
 namespace Prices.Ingest.Tests.Redis;
@@ -29,7 +29,7 @@ public sealed class WriterLeaseTests(RedisFixture redis)
         Assert.Equal(1, await redis.Client.GetDatabase().SortedSetLengthAsync("prices:btc:usd:ts").WaitAsync(Wait, Ct));
 
         // a stops renewing (a long GC pause, a partition): b takes the lease once it expires, and a's late write is refused.
-        await Poll.Until(() => b.TryAcquireOrRenewAsync());
+        await Eventually.UntilAsync(() => b.TryAcquireOrRenewAsync(), "b to take the expired lease", TestContext.Current.CancellationToken);
         Assert.False(a.IsHeld);
         Assert.Equal(PublishOutcome.NotLeaseholder, (await aPublisher.PublishAsync(Message("lease-a", 2), Ct).WaitAsync(Wait, Ct)).Outcome);
         Assert.False(await a.TryAcquireOrRenewAsync().WaitAsync(Wait, Ct));
@@ -51,7 +51,7 @@ public sealed class WriterLeaseTests(RedisFixture redis)
         try
         {
             // Both running: for a while every message comes from one writer, in sequence, never twice.
-            await Poll.Until(() => received.Count(m => m.Status == "ok") >= 20);
+            await Eventually.UntilAsync(() => received.Count(m => m.Status == "ok") >= 20, "twenty ok messages", TestContext.Current.CancellationToken);
             var before = received.ToArray();
             var writer = Assert.Single(before.Select(m => m.Writer).Distinct());
             Assert.Equal(before.Select(m => m.Seq).Order(), before.Select(m => m.Seq));
@@ -68,13 +68,13 @@ public sealed class WriterLeaseTests(RedisFixture redis)
             var (victim, survivor) = writer == "proc-1" ? (first, second) : (second, first);
             victim.Kill();
             var lastOfVictim = received.Last(m => m.Writer == victim.Name).Timestamp;
-            await Poll.Until(() => received.Any(m => m.Writer == survivor.Name));
+            await Eventually.UntilAsync(() => received.Any(m => m.Writer == survivor.Name), "a message from the surviving writer", TestContext.Current.CancellationToken);
             var firstOfSurvivor = received.First(m => m.Writer == survivor.Name).Timestamp;
 
             // The dead writer's lease runs out (at most one lease after its last renewal) and the survivor, retrying every
             // third of a lease, takes over: the hand-over gap is bounded by lease + retry + one emit, plus scheduling slack.
             Assert.InRange(firstOfSurvivor - lastOfVictim, 0, (long)(lease + lease / 3 + TimeSpan.FromSeconds(1.5)).TotalMilliseconds);
-            await Poll.Until(() => received.Count(m => m.Writer == survivor.Name) >= 5);
+            await Eventually.UntilAsync(() => received.Count(m => m.Writer == survivor.Name) >= 5, "five messages from the surviving writer", TestContext.Current.CancellationToken);
             var after = received.SkipWhile(m => m.Writer != survivor.Name).ToArray();
             Assert.All(after, m => Assert.Equal(survivor.Name, m.Writer));
         }

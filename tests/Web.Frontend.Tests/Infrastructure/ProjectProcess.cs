@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Platform.TestSupport;
 
 namespace Web.Frontend.Tests.Infrastructure;
 
@@ -86,34 +87,17 @@ public sealed class ProjectProcess : IAsyncDisposable
     private async Task WaitHealthyAsync(CancellationToken ct)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
+        await Eventually.UntilAsync(async () =>
         {
-            ct.ThrowIfCancellationRequested();
             if (_process.HasExited)
             {
                 throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode}:\n{Output}");
             }
 
-            try
-            {
-                using var response = await http.GetAsync(new Uri(Url, "/health"), ct);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
-            {
-            }
-
-            await Task.Delay(200, ct);
-        }
-
-        throw new TimeoutException($"{Name} did not become healthy within 60 s:\n{Output}");
+            using var response = await http.GetAsync(new Uri(Url, "/health"), ct);
+            return response.IsSuccessStatusCode;
+        }, $"{Name} to become healthy", ct, TimeSpan.FromSeconds(60), () => Output, e => e is HttpRequestException or TaskCanceledException,
+            TimeSpan.FromMilliseconds(200));
     }
 
     public async ValueTask DisposeAsync()
