@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Bets.Api.Grid;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -73,18 +72,7 @@ public sealed class RedisOutageTests(BetsFixture shared, PlainRedisFixture plain
         Assert.Contains($"{5 * Rounds} requests were refused", outageLogs[1].Message, StringComparison.Ordinal);
     }
 
-    private static async Task RefusedAsync(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-            Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-            Assert.Equal(Problems.Unavailable, problem["type"]!.ToString());
-            Assert.Equal(503, (int)problem["status"]!);
-        }
-    }
+    private static Task RefusedAsync(HttpResponseMessage response) => RedisOutageAnswers.AssertRefusedAsync(response, "type", Problems.Unavailable);
 
     private static async Task<HttpResponseMessage> PlaceAsync(HttpClient client, string idempotencyKey, CancellationToken ct)
     {

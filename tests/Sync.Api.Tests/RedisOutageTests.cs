@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -96,18 +95,7 @@ public sealed class RedisOutageTests(SyncCluster cluster)
         return (await response.Content.ReadFromJsonAsync<SessionResponse>(SyncJson.Options, ct))!;
     }
 
-    private static async Task RefusedAsync(HttpResponseMessage response)
-    {
-        using (response)
-        {
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-            Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-            Assert.Equal(ErrorCodes.Unavailable, problem["code"]!.ToString());
-            Assert.Equal(503, (int)problem["status"]!);
-        }
-    }
+    private static Task RefusedAsync(HttpResponseMessage response) => RedisOutageAnswers.AssertRefusedAsync(response, "code", ErrorCodes.Unavailable);
 
     private sealed class Logs : ILoggerProvider
     {
