@@ -1,18 +1,18 @@
-// A SyncWatch room: join form, then the synced player, controls, members, queue, chat and voice.
+// A SyncWatch room: the join form (join-form.ts), then the synced player, controls, members, queue, chat and voice
+// (room-voice.ts).
 import { el, formatClock, nowMs, replaceChildren, toast } from '../ui';
 import { ApiError, errorMessage } from '../http';
-import { createSession, rooms, savedSession, forgetSession, SyncHub, type ChatMessage, type Member, type QueueItem, type Room, type Session, type Snapshot, type VoicePeer } from './api';
+import { rooms, savedSession, forgetSession, SyncHub, type ChatMessage, type Member, type QueueItem, type Room, type Session, type Snapshot } from './api';
 import { SyncEngine, positionAt, type Timeline } from './engine';
 import { SyncedPlayer } from './player';
-import { VoiceMesh } from './voice';
-import { describeVoice, type LinkStatus, type PeerStatus } from './voice-status';
 import { allowed, deniedReason } from './permissions';
 import { chatLine, floatReaction, renderMembers, renderPermissions, renderQueue } from './room-view';
 import { buildRoomLayout, type RoomLayout } from './room-layout';
+import { guestSessionEndedText, renderJoinForm } from './join-form';
+import { RoomVoice } from './room-voice';
+import { probeDuration } from './media-probe';
 
 const passwordKey = (roomId: string) => `syncwatch.password.${roomId}`;
-/** Set while this tab is in the room's voice chat, so that a reload comes back into the call. */
-const voiceKey = (roomId: string) => `syncwatch.voice.${roomId}`;
 
 export async function mountRoom(root: HTMLElement, params: Record<string, string>): Promise<() => void> {
   const roomId = params.roomId;
@@ -61,58 +61,16 @@ export async function mountRoom(root: HTMLElement, params: Record<string, string
   return () => current.controller?.dispose();
 }
 
-const guestSessionEndedText = 'Your guest session has expired. Join again to continue as a new guest.';
-
-function renderJoinForm(root: HTMLElement, room: Room, start: (s: Session, pw: string | null) => Promise<void>, notice: string | null = null): void {
-  const existing = savedSession();
-  const name = el('input', { id: 'join-name', required: true, maxlength: 40, autocomplete: 'nickname', value: existing?.displayName ?? '' });
-  const password = room.hasPassword ? el('input', { id: 'join-password', type: 'password', required: true, autocomplete: 'current-password' }) : null;
-  const button = el('button', { type: 'submit', class: 'primary' }, 'Join room');
-  const error = el('p', { class: 'error', role: 'alert' });
-  const form = el('form', { class: 'stack card narrow' },
-    el('h1', {}, `Join “${room.name}”`),
-    notice ? el('p', { class: 'banner', id: 'session-ended', role: 'alert' }, notice) : null,
-    el('label', { for: 'join-name' }, 'Your display name'), name,
-    password ? el('label', { for: 'join-password' }, 'Room password') : null, password,
-    button, error);
-  form.addEventListener('submit', async event => {
-    event.preventDefault();
-    button.disabled = true;
-    error.textContent = '';
-    try {
-      const current = savedSession();
-      const session = current && current.displayName === name.value.trim() ? current : await createSession(name.value.trim());
-      try {
-        await start(session, password?.value ?? null);
-      } catch (e) {
-        // The saved session ended meanwhile: the person asked to join, so join as the new guest they would become.
-        if (!(e instanceof ApiError && e.status === 401) || session !== current) throw e;
-        forgetSession();
-        await start(await createSession(name.value.trim()), password?.value ?? null);
-      }
-    } catch (e) {
-      error.textContent = e instanceof ApiError && e.code === 'wrong_password' ? 'That password is not right.' : errorMessage(e);
-    } finally {
-      button.disabled = false;
-    }
-  });
-  replaceChildren(root, form);
-  name.focus();
-}
-
 class RoomController {
   private readonly engine = new SyncEngine();
   private readonly hub: SyncHub;
   private readonly ui: RoomLayout;
   private player: SyncedPlayer | null = null;
-  private voice: VoiceMesh;
+  private readonly voice: RoomVoice;
   private room: Room;
   private you: Member | null = null;
   private members: Member[] = [];
   private queue: QueueItem[] = [];
-  private voicePeers: VoicePeer[] = [];
-  private readonly speaking = new Set<string>();
-  private voiceBusy = false;
   private readonly chatIds = new Set<number>();
   private timers: number[] = [];
   private disposed = false;
@@ -127,20 +85,16 @@ class RoomController {
       queueChanged: q => { this.queue = q; this.renderQueue(); },
       chatReceived: m => this.addChat(m),
       reactionReceived: r => floatReaction(this.ui.reactions, r.emoji, r.displayName),
-      voiceChanged: v => { this.voicePeers = v; this.voice.syncPeers(v); this.renderPeople(); },
-      signalReceived: s => void this.voice.onSignal(s),
+      voiceChanged: v => { this.voice.setPeers(v); this.renderPeople(); },
+      signalReceived: s => this.voice.onSignal(s),
       resyncRequested: () => void this.resync(),
       connectionChanged: state => this.setConnection(state),
       reconnected: () => void this.rejoin(),
     });
-    this.voice = new VoiceMesh(this.hub, session.userId, {
-      speaking: (userId, on) => { if (on) this.speaking.add(userId); else this.speaking.delete(userId); this.renderPeople(); },
+    this.voice = new RoomVoice(this.hub, session.userId, room.id, {
+      members: () => this.members,
       changed: () => this.renderPeople(),
-      error: message => toast(message, 'error'),
-      audioBlocked: () => {
-        toast('Click anywhere on the page to hear voice chat.');
-        document.addEventListener('pointerdown', () => this.voice.resumeAudio(), { once: true });
-      },
+      show: (active, busy, muted, description) => this.ui.setVoiceState(active, busy, muted, description),
     });
     this.ui = buildRoomLayout(root, room, {
       togglePlay: () => this.command(() => this.engine.timeline?.playing ? this.hub.pause() : this.hub.play()),
@@ -153,8 +107,8 @@ class RoomController {
       playNext: () => this.command(() => this.hub.playNext()),
       sendChat: text => this.hub.sendChat(text).then(m => this.addChat(m)),
       react: emoji => void this.hub.sendReaction(emoji).catch(e => toast(errorMessage(e), 'error')),
-      toggleVoice: () => void this.toggleVoice(),
-      toggleMute: () => { this.voice.setMuted(!this.voice.isMuted); this.renderVoice(); },
+      toggleVoice: () => void this.voice.toggle(),
+      toggleMute: () => this.voice.toggleMute(),
       unlock: () => this.player?.unlock(),
     });
   }
@@ -170,7 +124,7 @@ class RoomController {
     await this.sampleClock(5);
     this.applySnapshot(await this.hub.joinRoom(this.room.id, this.password));
     this.setConnection('connected');
-    if (sessionStorage.getItem(voiceKey(this.room.id)) === '1') void this.toggleVoice();
+    this.voice.resumeAfterReload();
     this.timers.push(window.setInterval(() => void this.sampleClock(1), 3000));
     this.timers.push(window.setInterval(() => void this.hub.heartbeat(this.engine.clock.rttMs).catch(() => {}), 5000));
     this.timers.push(window.setInterval(() => this.renderStatus(), 250));
@@ -185,7 +139,7 @@ class RoomController {
       positionMs: this.ui.video.currentTime * 1000, expectedMs: t ? positionAt(t, this.engine.clock.toServer(local)) : null,
       driftMs: this.engine.lastDriftMs, offsetMs: this.engine.clock.offsetMs, rttMs: this.engine.clock.rttMs,
       paused: this.ui.video.paused, rate: this.ui.video.playbackRate, connected: this.hub.connected,
-      voiceActive: this.voice.active, voiceLinks: this.voice.debug(), inVoice: this.voicePeers.length,
+      voiceActive: this.voice.active, voiceLinks: this.voice.debug(), inVoice: this.voice.peers.length,
     };
   }
 
@@ -208,8 +162,7 @@ class RoomController {
     this.you = s.you;
     this.members = s.members;
     this.queue = s.queue;
-    this.voicePeers = s.voice;
-    this.voice.syncPeers(s.voice);
+    this.voice.setPeers(s.voice);
     this.chatIds.clear();
     replaceChildren(this.ui.chatList);
     for (const m of s.recentChat) this.addChat(m);
@@ -243,7 +196,6 @@ class RoomController {
       this.applySnapshot(await this.hub.joinRoom(this.room.id, this.password));
       this.setConnection('connected');
       await this.voice.rejoin();
-      this.renderVoice();
     } catch (e) {
       toast(`Could not rejoin the room: ${errorMessage(e)}`, 'error');
     }
@@ -279,26 +231,6 @@ class RoomController {
     }
   }
 
-  private async toggleVoice(): Promise<void> {
-    if (this.voiceBusy) return;
-    this.voiceBusy = true;
-    this.renderVoice();
-    try {
-      if (this.voice.active) {
-        sessionStorage.removeItem(voiceKey(this.room.id));
-        await this.voice.leave();
-      } else {
-        await this.voice.join();
-        sessionStorage.setItem(voiceKey(this.room.id), '1');
-      }
-    } catch (e) {
-      toast(errorMessage(e), 'error');
-    } finally {
-      this.voiceBusy = false;
-    }
-    this.renderVoice();
-  }
-
   private addChat(m: ChatMessage): void {
     if (this.chatIds.has(m.id)) return;
     this.chatIds.add(m.id);
@@ -310,9 +242,7 @@ class RoomController {
   }
 
   private renderPeople(): void {
-    const links = new Map<string, LinkStatus>();
-    for (const s of this.voiceStatuses()) if (links.get(s.userId) !== 'connected') links.set(s.userId, s.status);
-    renderMembers(this.ui.members, this.members, this.you, this.speaking, this.voicePeers, links, {
+    renderMembers(this.ui.members, this.members, this.you, this.voice.speaking, this.voice.peers, this.voice.links(), {
       setRole: (userId, role) => void rooms.setRole(this.session.token, this.room.id, userId, role)
         .catch(e => { toast(errorMessage(e), 'error'); this.renderPeople(); }),
     });
@@ -321,7 +251,7 @@ class RoomController {
         .then(r => { this.room = r; this.renderControls(); }).catch(e => toast(errorMessage(e), 'error')),
     });
     this.ui.chatForm.hidden = !allowed(this.you, this.room, 'chat');
-    this.renderVoice();
+    this.voice.render();
   }
 
   private renderQueue(): void {
@@ -347,15 +277,6 @@ class RoomController {
     this.ui.title.textContent = this.room.name;
   }
 
-  private renderVoice(): void {
-    this.ui.setVoiceState(this.voice.active, this.voiceBusy, this.voice.isMuted, describeVoice(this.voicePeers.length, this.voice.active, this.voiceStatuses()));
-  }
-
-  /** The voice links with the names the member list has (a link opened by an offer may predate the voice list). */
-  private voiceStatuses(): PeerStatus[] {
-    return this.voice.statuses().map(s => ({ ...s, displayName: this.members.find(m => m.userId === s.userId)?.displayName ?? s.displayName }));
-  }
-
   private renderStatus(): void {
     const t = this.engine.timeline;
     const expected = this.engine.expectedPositionMs(nowMs());
@@ -376,26 +297,10 @@ class RoomController {
   dispose(): void {
     this.disposed = true;
     for (const t of this.timers) window.clearInterval(t);
-    // Leaving the page leaves the call; only a reload (which never gets here) comes back into it.
-    sessionStorage.removeItem(voiceKey(this.room.id));
     this.voice.dispose();
     this.player?.dispose();
     void this.hub.stop();
     delete (window as unknown as Record<string, unknown>).syncwatch;
     replaceChildren(this.root);
   }
-}
-
-/** Reads the media's duration from its metadata (so the room can refuse seeks past the end); null when unknown. */
-function probeDuration(url: string): Promise<number | null> {
-  return new Promise(resolve => {
-    const probe = document.createElement('video');
-    probe.preload = 'metadata';
-    probe.muted = true;
-    const done = (value: number | null) => { clearTimeout(timer); probe.removeAttribute('src'); probe.load(); resolve(value); };
-    const timer = setTimeout(() => done(null), 4000);
-    probe.onloadedmetadata = () => done(Number.isFinite(probe.duration) ? Math.round(probe.duration * 1000) : null);
-    probe.onerror = () => done(null);
-    probe.src = url;
-  });
 }
