@@ -5,6 +5,8 @@ namespace Sync.Api.Tests;
 
 public sealed class PresenceAndVoiceTests(SyncCluster cluster)
 {
+    private const string LastSignal = "{\"candidate\":\"last\"}";
+
     [Fact]
     public async Task SilentConnectionLeavesPresenceAfterExpiryAndClosedOneAtOnce()
     {
@@ -103,15 +105,18 @@ public sealed class PresenceAndVoiceTests(SyncCluster cluster)
         var elsewhere = await cluster.CreateRoomAsync(await cluster.GuestAsync("owner2"));
         await using var a = await cluster.JoinAsync(await cluster.GuestAsync("alice"), room.Id, 0);
         await using var b = await cluster.JoinAsync(await cluster.GuestAsync("bob", 1), room.Id, 1);
-        await using var listener = await cluster.JoinAsync(await cluster.GuestAsync("listener"), room.Id, 0);
+        // On bob's instance, so that a signal it wrongly got through to alice would travel the way bob's do.
+        await using var listener = await cluster.JoinAsync(await cluster.GuestAsync("listener", 1), room.Id, 1);
         await using var x = await cluster.JoinAsync(await cluster.GuestAsync("xavier", 1), elsewhere.Id, 1);
+        // In xavier's room on alice's instance: her signals to xavier travel the way one from alice would.
+        await using var y = await cluster.JoinAsync(await cluster.GuestAsync("yvonne"), elsewhere.Id, 0);
         await a.Call<List<VoicePeer>>("JoinVoice");
         var bobSees = await b.Call<List<VoicePeer>>("JoinVoice");
         var alicePeer = Assert.Single(bobSees).PeerId;
         await x.Call<List<VoicePeer>>("JoinVoice");
+        var xavierPeer = Assert.Single(await y.Call<List<VoicePeer>>("JoinVoice")).PeerId;
         await a.WaitForAsync(c => c.Voice?.Count == 2, "bob in voice");
         var bobPeer = a.Voice!.Single(p => p.UserId == b.Guest.UserId).PeerId;
-        var xavierPeer = x.Voice!.Single().PeerId;
 
         await b.Call<bool>("SendSignal", alicePeer, "offer", "{\"sdp\":\"v=0\"}");
         await a.WaitForAsync(c => c.Signals.Count == 1, "offer relayed across instances");
@@ -124,9 +129,23 @@ public sealed class PresenceAndVoiceTests(SyncCluster cluster)
         Assert.Equal(ErrorCodes.UnknownPeer, (await x.Refused<bool>("SendSignal", alicePeer, "offer", "{}")).Code);
         Assert.Equal(ErrorCodes.NotInVoice, (await listener.Refused<bool>("SendSignal", alicePeer, "ice", "{}")).Code);
         Assert.Equal(ErrorCodes.InvalidArgument, (await a.Refused<bool>("SendSignal", bobPeer, "hack", "{}")).Code);
-        await Task.Delay(300, TestContext.Current.CancellationToken);
-        Assert.Empty(x.Signals);
-        Assert.Single(a.Signals);
+
+        // A refused signal that slipped through would have been sent before its refusal came back, and SignalR delivers
+        // what one instance sends one connection in order: a signal sent now the same way arrives after it.
+        await b.Call<bool>("SendSignal", alicePeer, "ice", LastSignal);
+        await a.Call<bool>("SendSignal", bobPeer, "ice", LastSignal);
+        await y.Call<bool>("SendSignal", xavierPeer, "offer", LastSignal);
+        // The listener is no voice peer: a signal could reach it only as a broadcast to the room, which is how chat goes.
+        await a.Call<ChatMessage>("SendChat", "last from instance 0");
+        await b.Call<ChatMessage>("SendChat", "last from instance 1");
+        await a.WaitForAsync(c => c.Signals.Any(s => s.Payload == LastSignal), "bob's last signal");
+        await b.WaitForAsync(c => c.Signals.Any(s => s.Payload == LastSignal), "alice's last signal");
+        await x.WaitForAsync(c => c.Signals.Any(s => s.Payload == LastSignal), "yvonne's signal");
+        await listener.WaitForAsync(c => c.Chat.Count(m => m.Text.StartsWith("last from", StringComparison.Ordinal)) == 2, "the chat from both instances");
+
+        Assert.Equal([("offer", b.Guest.UserId), ("ice", b.Guest.UserId)], a.Signals.Select(s => (s.Kind, s.FromUserId)));
+        Assert.Equal([("answer", a.Guest.UserId), ("ice", a.Guest.UserId)], b.Signals.Select(s => (s.Kind, s.FromUserId)));
+        Assert.Equal([("offer", y.Guest.UserId)], x.Signals.Select(s => (s.Kind, s.FromUserId)));
         Assert.Empty(listener.Signals);
     }
 
