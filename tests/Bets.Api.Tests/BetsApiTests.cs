@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -28,6 +30,42 @@ public sealed class BetsApiTests(BetsFixture fixture)
         var request = new HttpRequestMessage(HttpMethod.Post, "/bets") { Content = JsonContent.Create(body) };
         request.Headers.Add("Idempotency-Key", key);
         return client.SendAsync(request, ct).WaitAsync(Timeout, ct);
+    }
+
+    /// <summary>
+    /// Sends a placement and returns once it holds its Idempotency-Key and waits for the database: the request takes the
+    /// key before anything else and lets it go only when it answers, and the span of its database transaction starts
+    /// when it queues for the write lock. The request's own trace tells that span from the resolver's.
+    /// </summary>
+    private async Task<Task<HttpResponseMessage>> PlaceUntilItWaitsForTheWriteLockAsync(HttpClient client, string key, object body, CancellationToken ct)
+    {
+        var transaction = $"transaction {Path.GetFileName(fixture.Database)}";
+        var started = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = _ => true,
+            // The least a listener can ask for: whether a span is recorded stays the service's sampler's decision.
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.PropagationData,
+            ActivityStarted = a =>
+            {
+                if (a.DisplayName == transaction)
+                {
+                    started.Enqueue(a);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        Task<HttpResponseMessage> placing;
+        ActivityTraceId trace;
+        using (var caller = new Activity("placement held at the write lock").Start())
+        {
+            trace = caller.TraceId;
+            placing = PlaceAsync(client, key, body, ct);
+        }
+
+        await Eventually.UntilAsync(() => started.Any(a => a.TraceId == trace), $"the placement with key {key} to wait for the write lock", ct, Timeout,
+            () => $"the placement is {placing.Status}");
+        return placing;
     }
 
     private static async Task<JsonObject> ProblemAsync(HttpResponseMessage response, HttpStatusCode status, string typeSuffix)
@@ -96,8 +134,7 @@ public sealed class BetsApiTests(BetsFixture fixture)
         {
             await blocker.OpenAsync(ct);
             await using var tx = (SqliteTransaction)await blocker.BeginTransactionAsync(ct); // BEGIN IMMEDIATE
-            var inFlight = PlaceAsync(client, "slow", body, ct);
-            await Task.Delay(500, ct);
+            var inFlight = await PlaceUntilItWaitsForTheWriteLockAsync(client, "slow", body, ct);
             await ProblemAsync(await PlaceAsync(client, "slow", body, ct), HttpStatusCode.Conflict, "idempotency-in-flight");
             await tx.RollbackAsync(ct);
             Assert.Equal(HttpStatusCode.Created, (await inFlight).StatusCode);
