@@ -164,16 +164,48 @@ public sealed class SyncWatchTests(EndToEnd e2e)
         Assert.All(errors, e => Assert.Contains("404", e, StringComparison.Ordinal));
     }
 
-    /// <summary>After the engine settles, each player is close to the room timeline and to the other (generous bound; the figure is the benchmark's).</summary>
+    /// <summary>
+    /// Once both players have reported their positions through the engine's settle window, each is close to the room
+    /// timeline and to the other (generous bound; the figure is the benchmark's).
+    /// </summary>
     private static async Task AssertOnTimelineAsync(IPage host, IPage guest, CancellationToken ct)
     {
-        await Task.Delay(TimeSpan.FromSeconds(3), ct);
-        var a = await DebugAsync(host);
-        var b = await DebugAsync(guest);
+        var hostSettling = new SettleWatch();
+        var guestSettling = new SettleWatch();
+        // Both watches see every report (&, not &&), so neither misses the start of its window.
+        var (a, b) = await Eventually.UntilAsync(async () => (await DebugAsync(host), await DebugAsync(guest)),
+            players => hostSettling.Settled(players.Item1) & guestSettling.Settled(players.Item2),
+            "both players to report their positions through the engine's settle window", ct, Timeout, retryWhen: e => e is PlaywrightException,
+            interval: TimeSpan.FromMilliseconds(100));
         Assert.True(a.ExpectedMs is not null && Math.Abs(a.PositionMs - a.ExpectedMs.Value) < 500, $"host drift {a.PositionMs - a.ExpectedMs} ms");
         Assert.True(b.ExpectedMs is not null && Math.Abs(b.PositionMs - b.ExpectedMs.Value) < 500, $"guest drift {b.PositionMs - b.ExpectedMs} ms");
         Assert.True(Math.Abs(a.PositionMs - b.PositionMs) < 750, $"players apart: host {a.PositionMs} guest {b.PositionMs}");
         TestContext.Current.SendDiagnosticMessage($"drift host {a.PositionMs - a.ExpectedMs:F0} ms, guest {b.PositionMs - b.ExpectedMs:F0} ms");
+    }
+
+    /// <summary>
+    /// Follows one player's reports: settled once, on one timeline and playing all along, it has measured its drift at
+    /// timeline positions further apart than the engine's settle window (engine.ts, settleWindowMs: for 2.5 s after a
+    /// timeline arrives a command may still be landing and is fixed by a seek) with half a second to spare. The
+    /// window opens before the first report that counts, so it has closed by then.
+    /// </summary>
+    private sealed class SettleWatch
+    {
+        private const double SettledAfterMs = 2_500 + 500;
+        private long? _seq;
+        private double? _firstExpectedMs;
+
+        public bool Settled(PlayerDebug d)
+        {
+            if (d is not { Playing: true, Paused: false, Waiting: false, DriftMs: not null, ExpectedMs: { } expected } || d.Seq != _seq)
+            {
+                (_seq, _firstExpectedMs) = (d.Seq, null);
+                return false;
+            }
+
+            _firstExpectedMs ??= expected;
+            return expected - _firstExpectedMs >= SettledAfterMs;
+        }
     }
 
     private static async Task<PlayerDebug> DebugAsync(IPage page) =>
