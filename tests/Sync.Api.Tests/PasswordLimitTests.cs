@@ -1,9 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Sync.Api.Realtime;
 using Sync.Api.Rooms;
@@ -38,7 +35,7 @@ public sealed class PasswordLimitTests(SyncCluster cluster)
         var guesser = await cluster.GuestAsync("guesser");
         var room = await cluster.CreateRoomAsync(host, "correct horse");
         var attacker = NewAddress();
-        await using var hub = await ConnectAsync(replicas.Urls[1], guesser, attacker);
+        await using var hub = await replicas.ConnectAsync(1, guesser, attacker);
 
         var outcomes = new List<string>();
         for (var i = 0; i < 300; i++)
@@ -152,7 +149,7 @@ public sealed class PasswordLimitTests(SyncCluster cluster)
         var host = await cluster.GuestAsync("host");
         var guest = await cluster.GuestAsync("guest");
         var room = await cluster.CreateRoomAsync(host, "correct horse");
-        await using var hub = await ConnectAsync(replicas.Urls[0], guest, NewAddress());
+        await using var hub = await replicas.ConnectAsync(0, guest, NewAddress());
 
         var gate = replicas.Apps[0].Services.GetRequiredService<RoomPasswords>().Gate;
         using (var held = await gate.AcquireAsync(1, TestContext.Current.CancellationToken))
@@ -185,13 +182,6 @@ public sealed class PasswordLimitTests(SyncCluster cluster)
         return await cluster.SendAsync(request);
     }
 
-    private static async Task<SyncClient> ConnectAsync(Uri replica, Guest guest, string address)
-    {
-        var client = await HubClient.ConnectAsync(replica, guest.Token, SyncJson.Options, TestContext.Current.CancellationToken, address)
-            .WaitAsync(SyncCluster.Timeout, TestContext.Current.CancellationToken);
-        return new SyncClient(guest, client);
-    }
-
     private static async Task<string> CodeOf(HttpResponseMessage response)
     {
         if (response.IsSuccessStatusCode)
@@ -201,35 +191,5 @@ public sealed class PasswordLimitTests(SyncCluster cluster)
 
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         return doc.RootElement.GetProperty("code").GetString()!;
-    }
-
-    /// <summary>Two more Sync.Api instances on the cluster's Redis and PostgreSQL, with the given settings.</summary>
-    private sealed class Replicas : IAsyncDisposable
-    {
-        public WebApplication[] Apps { get; } = new WebApplication[2];
-
-        public Uri[] Urls { get; } = new Uri[2];
-
-        public static async Task<Replicas> StartAsync(SyncCluster cluster, IDictionary<string, string?> settings)
-        {
-            var replicas = new Replicas();
-            for (var i = 0; i < 2; i++)
-            {
-                replicas.Apps[i] = await SyncCluster.StartInstanceAsync(cluster.Redis.ConnectionString, cluster.Postgres.ConnectionString("syncdb"),
-                    TestContext.Current.CancellationToken, settings);
-                replicas.Urls[i] = new Uri(replicas.Apps[i].Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-            }
-
-            return replicas;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var app in Apps.Where(a => a is not null))
-            {
-                await app.StopAsync(CancellationToken.None);
-                await app.DisposeAsync();
-            }
-        }
     }
 }
