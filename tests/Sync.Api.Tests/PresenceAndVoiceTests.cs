@@ -40,20 +40,22 @@ public sealed class PresenceAndVoiceTests(SyncCluster cluster)
         await using var a = await cluster.JoinAsync(host, room.Id, 0);
         await using var b = await cluster.JoinAsync(host, room.Id, 1);
 
-        // The bucket (burst 5 in tests) is shared by the user's connections on both instances.
-        for (var i = 0; i < 5; i++)
+        // The bucket is shared by the user's connections on both instances, and does not refill while the test runs.
+        for (var i = 0; i < SyncCluster.ReactionBurst; i++)
         {
             await (i % 2 == 0 ? a : b).Call<bool>("SendReaction", "🎉");
         }
 
         var refused = await b.Refused<bool>("SendReaction", "🎉");
         Assert.Equal(ErrorCodes.RateLimited, refused.Code);
-        Assert.InRange(refused.RetryAfterMs ?? 0, 1, 2000);
+        // The time until the next token, at most one token's refill.
+        Assert.InRange(refused.RetryAfterMs ?? 0, 1, (long)(1000 / SyncCluster.ReactionsPerSecond));
         Assert.True(await b.Hub.InvokeAsync<long>("GetServerTime") > 0);
-        await a.WaitForAsync(x => x.Reactions.Count == 5, "five reactions delivered");
+        await a.WaitForAsync(x => x.Reactions.Count == SyncCluster.ReactionBurst, "every reaction the bucket let through delivered");
 
+        // The bucket's key lasts until it would be full again, at most a whole burst's refill.
         var ttl = await cluster.Redis.CommandAsync(cluster.Redis.MasterPort, "PTTL", $"sync:rl:{host.UserId:N}:reaction");
-        Assert.InRange((long)ttl!, 1, 10_000);
+        Assert.InRange((long)ttl!, 1, (long)(SyncCluster.ReactionBurst * 1000 / SyncCluster.ReactionsPerSecond));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
@@ -26,6 +27,12 @@ public sealed record Guest(Guid UserId, string Name, string Token);
 public sealed class SyncCluster : IAsyncLifetime
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>The reaction bucket: a few, refilled so slowly that no token comes back while a test runs.</summary>
+    public const int ReactionBurst = 5;
+
+    /// <inheritdoc cref="ReactionBurst"/>
+    public const double ReactionsPerSecond = 0.0001;
 
     public RedisTopology Redis { get; private set; } = null!;
 
@@ -84,8 +91,8 @@ public sealed class SyncCluster : IAsyncLifetime
             ["Sync:PasswordAttemptsPerAddress:PerSecond"] = "100000",
             ["Sync:PasswordAttemptsPerRoom:Burst"] = "100000",
             ["Sync:PasswordAttemptsPerRoom:PerSecond"] = "100000",
-            ["Sync:RateLimits:reaction:Burst"] = "5",
-            ["Sync:RateLimits:reaction:PerSecond"] = "0.5",
+            ["Sync:RateLimits:reaction:Burst"] = ReactionBurst.ToString(CultureInfo.InvariantCulture),
+            ["Sync:RateLimits:reaction:PerSecond"] = ReactionsPerSecond.ToString(CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Sync.Api"] = "Information",
         };
