@@ -119,6 +119,15 @@ public sealed class FaultScenario : IDisposable
 
         var converged = await party.ConvergeAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         problems.AddRange(converged);
+        // Which node each Sync.Api replica's backplane listens on (a publish reaches the subscribers of the node it is
+        // sent to and of that node's replicas): said after every fault, and a problem when the viewers did not converge.
+        var subscriptions = "subscriptions: " + await _redis.DescribeSubscriptionsAsync(
+            _app.RunningInstances("sync-api").ToDictionary(i => i.ProcessId, i => i.Id)).ConfigureAwait(false);
+        _log(subscriptions);
+        if (converged.Count > 0)
+        {
+            problems.Add(subscriptions);
+        }
         var placements = bettors.SelectMany(b => b.Placements.Select(p => (b.Wallet, p))).ToList();
         problems.AddRange(placements.Where(p => p.p.Status is null).Select(p => $"{p.Wallet} key {p.p.Key}: no final answer after {p.p.Attempts} attempts"));
 

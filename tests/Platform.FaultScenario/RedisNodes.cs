@@ -60,24 +60,120 @@ public sealed class RedisNodes(DistributedApplication app, string password)
             && masterInfo?.GetValueOrDefault("slave0") is { } slave && slave.Contains("state=online", StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Where each of <paramref name="processes"/> (pid, name) holds pub/sub subscriptions: per node, its role and the
+    /// subscribed connections of those processes (found through their sockets), with their channel counts.
+    /// </summary>
+    public async Task<string> DescribeSubscriptionsAsync(IReadOnlyDictionary<int, string> processes)
+    {
+        var owners = SocketOwners(processes);
+        var lines = new List<string>();
+        foreach (var node in Names)
+        {
+            try
+            {
+                await using var connection = await ConnectAsync(node).ConfigureAwait(false);
+                var server = connection.GetServers()[0];
+                var role = (await ReplicationAsync(node).ConfigureAwait(false))?.GetValueOrDefault("role") ?? "?";
+                var clients = await server.ClientListAsync().ConfigureAwait(false);
+                // Only the processes asked about: the others' connections (Sentinels, health checks, other services) are noise here.
+                var pubsub = clients.Where(c => c.SubscriptionCount > 0 && c.Address is System.Net.IPEndPoint)
+                    .Select(c => (Client: c, Owner: owners.GetValueOrDefault((((System.Net.IPEndPoint)c.Address!).Port, Port(node)))))
+                    .Where(c => c.Owner is not null)
+                    .Select(c => $"{c.Owner} sub={c.Client.SubscriptionCount} age={c.Client.AgeSeconds}s");
+                lines.Add($"{node} ({role}): {string.Join(", ", pubsub)}");
+            }
+            catch (RedisException ex)
+            {
+                lines.Add($"{node}: {ex.Message}");
+            }
+        }
+
+        return string.Join("; ", lines);
+    }
+
+    // (local port, remote port) of a TCP connection -> the name of the process (or its descendant: DCP may start a
+    // project through a launcher) that owns it. Both ports: Linux reuses a local port towards different remote ports.
+    private static Dictionary<(int Local, int Remote), string> SocketOwners(IReadOnlyDictionary<int, string> processes)
+    {
+        var inodes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (pid, name) in processes)
+        {
+            foreach (var process in Descendants(pid))
+            {
+                try
+                {
+                    foreach (var fd in Directory.EnumerateFileSystemEntries($"/proc/{process}/fd"))
+                    {
+                        if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith("socket:[", StringComparison.Ordinal))
+                        {
+                            inodes[target[8..^1]] = $"{name}({process})";
+                        }
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+
+        static int PortOf(string address) => int.Parse(address.Split(':')[1], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+        var ports = new Dictionary<(int, int), string>();
+        foreach (var table in (string[])["/proc/net/tcp", "/proc/net/tcp6"])
+        {
+            foreach (var row in File.Exists(table) ? File.ReadLines(table).Skip(1) : [])
+            {
+                var cols = row.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (cols.Length > 9 && inodes.TryGetValue(cols[9], out var owner))
+                {
+                    ports[(PortOf(cols[1]), PortOf(cols[2]))] = owner;
+                }
+            }
+        }
+
+        return ports;
+    }
+
+    private static IEnumerable<int> Descendants(int pid)
+    {
+        yield return pid;
+        var children = new List<int>();
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                children.AddRange(File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture)));
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        foreach (var child in children.SelectMany(Descendants))
+        {
+            yield return child;
+        }
+    }
+
     private int Port(string node) => app.GetEndpoint(node, "tcp").Port;
+
+    private Task<ConnectionMultiplexer> ConnectAsync(string node) => ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
+    {
+        EndPoints = { { "127.0.0.1", Port(node) } },
+        Password = password,
+        ConnectTimeout = 1000,
+        SyncTimeout = 1000,
+        AsyncTimeout = 1000,
+        AbortOnConnectFail = true,
+        AllowAdmin = true,
+        ClientName = "fault-scenario",
+    });
 
     private async Task<Dictionary<string, string>?> ReplicationAsync(string node)
     {
         try
         {
-            var options = new ConfigurationOptions
-            {
-                EndPoints = { { "127.0.0.1", Port(node) } },
-                Password = password,
-                ConnectTimeout = 1000,
-                SyncTimeout = 1000,
-                AsyncTimeout = 1000,
-                AbortOnConnectFail = true,
-                AllowAdmin = true,
-                ClientName = "fault-scenario",
-            };
-            await using var connection = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+            await using var connection = await ConnectAsync(node).ConfigureAwait(false);
             var info = await connection.GetServers()[0].InfoRawAsync("replication").ConfigureAwait(false) ?? "";
             return info.Split("\r\n").Select(l => l.Split(':', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
         }
