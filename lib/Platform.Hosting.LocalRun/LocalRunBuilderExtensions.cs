@@ -71,16 +71,17 @@ public static class LocalRunBuilderExtensions
     }
 
     /// <summary>
-    /// In run mode, starts the process again when it dies without being asked to stop (a crash, a kill), after
-    /// <paramref name="firstDelay"/> (default 1 s) doubling with each crash in a row up to <paramref name="maxDelay"/>
-    /// (default 30 s), as Kubernetes does with a crashed container. Each restart is logged on the process's console.
+    /// In run mode, starts the process again when it dies without being asked to stop (a crash, a kill), as Kubernetes
+    /// does with a crashed container: at once the first time, then after <paramref name="backOff"/> (default 1 s)
+    /// doubling with each further crash in a row up to <paramref name="maxDelay"/> (default 30 s); a minute of running
+    /// resets the count. Each restart is logged on the process's console.
     /// </summary>
-    public static IResourceBuilder<T> WithRestartOnCrash<T>(this IResourceBuilder<T> builder, TimeSpan? firstDelay = null, TimeSpan? maxDelay = null)
+    public static IResourceBuilder<T> WithRestartOnCrash<T>(this IResourceBuilder<T> builder, TimeSpan? backOff = null, TimeSpan? maxDelay = null)
         where T : IResource
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.ApplicationBuilder.Services.TryAddEventingSubscriber<RestartOnCrashSupervisor>();
-        return builder.WithAnnotation(new RestartOnCrashAnnotation(firstDelay ?? TimeSpan.FromSeconds(1), maxDelay ?? TimeSpan.FromSeconds(30)),
+        return builder.WithAnnotation(new RestartOnCrashAnnotation(backOff ?? TimeSpan.FromSeconds(1), maxDelay ?? TimeSpan.FromSeconds(30)),
             ResourceAnnotationMutationBehavior.Replace);
     }
 }

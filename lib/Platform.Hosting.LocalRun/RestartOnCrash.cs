@@ -10,20 +10,30 @@ using Microsoft.Extensions.Logging;
 namespace Platform.Hosting.LocalRun;
 
 /// <summary>Marks a process that run mode starts again when it dies, as Kubernetes restarts a crashed container.</summary>
-public sealed class RestartOnCrashAnnotation(TimeSpan firstDelay, TimeSpan maxDelay) : IResourceAnnotation
+public sealed class RestartOnCrashAnnotation(TimeSpan backOff, TimeSpan maxDelay) : IResourceAnnotation
 {
-    /// <summary>The wait before the first restart; it doubles with each crash in a row, up to <see cref="MaxDelay"/>.</summary>
-    public TimeSpan FirstDelay { get; } = firstDelay;
+    /// <summary>
+    /// The wait before the second restart in a row (the first is immediate); it doubles with each further crash in a
+    /// row, up to <see cref="MaxDelay"/>.
+    /// </summary>
+    public TimeSpan BackOff { get; } = backOff;
 
     /// <summary>The longest wait between restarts.</summary>
     public TimeSpan MaxDelay { get; } = maxDelay;
+
+    /// <summary>The wait before restarting after crash number <paramref name="crashInARow"/> (1 for the first) in a row.</summary>
+    public TimeSpan DelayBefore(int crashInARow) => crashInARow <= 1
+        ? TimeSpan.Zero
+        : TimeSpan.FromTicks(Math.Min(MaxDelay.Ticks, BackOff.Ticks * (1L << Math.Min(crashInARow - 2, 16))));
 }
 
 /// <summary>
 /// Watches the processes marked <see cref="RestartOnCrashAnnotation"/>: one that goes from Running to an end state
 /// without being asked to stop (no Stopping state in between, and the AppHost is not shutting down) has crashed, and is
-/// started again with the dashboard's own start command after a back-off that resets once it has run for a minute.
-/// Every restart is written to the process's console log, where the dashboard shows it.
+/// started again with the dashboard's own start command: at once the first time, since a single crash says nothing
+/// about the next start and every second of waiting is a second of outage (a Redis replica's 1 s back-off was half of
+/// its recovery), then after a back-off for crashes in a row, reset once it has run for a minute. Every restart is
+/// written to the process's console log, where the dashboard shows it.
 /// </summary>
 internal sealed class RestartOnCrashSupervisor : IDistributedApplicationEventingSubscriber
 {
@@ -77,7 +87,7 @@ internal sealed class RestartOnCrashSupervisor : IDistributedApplicationEventing
                 var (count, lastStart) = crashes.GetValueOrDefault(change.ResourceId);
                 count = DateTime.UtcNow - lastStart > StableAfter ? 1 : count + 1;
                 crashes[change.ResourceId] = (count, lastStart);
-                var delay = TimeSpan.FromTicks(Math.Min(policy.MaxDelay.Ticks, policy.FirstDelay.Ticks * (1L << Math.Min(count - 1, 16))));
+                var delay = policy.DelayBefore(count);
                 var logger = logs.GetLogger(change.ResourceId);
                 RestartLog.Crashed(logger, change.Snapshot.ExitCode, count, delay.TotalSeconds);
                 _ = RestartAfterAsync(commands, change.Resource.Name, change.ResourceId, delay, logger, stopping);
@@ -93,7 +103,11 @@ internal sealed class RestartOnCrashSupervisor : IDistributedApplicationEventing
     {
         try
         {
-            await Task.Delay(delay, stopping).ConfigureAwait(false);
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, stopping).ConfigureAwait(false);
+            }
+
             // A replica is started on its own; a resource of one process by its name.
             var result = await commands.ExecuteCommandAsync(resourceId, KnownResourceCommands.StartCommand, stopping).ConfigureAwait(false);
             if (!result.Success && resourceId != resourceName)
