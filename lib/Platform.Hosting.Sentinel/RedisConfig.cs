@@ -32,6 +32,33 @@ internal static class RedisConfig
             .Append(replicaOf is null ? string.Empty : $"replicaof {replicaOf}\n")
             .ToString();
 
+    /// <summary>
+    /// <paramref name="conf"/> (a node's file, perhaps as Redis or Sentinel rewrote it) with its replication line
+    /// replaced: <c>replicaof <paramref name="master"/></c>, or none (a master) when <paramref name="master"/> is null.
+    /// </summary>
+    public static string WithReplicaOf(string conf, string? master)
+    {
+        var lines = conf.Split('\n').Where(line => !IsReplicationLine(line)).ToList();
+        while (lines.Count > 0 && lines[^1].Length == 0)
+        {
+            lines.RemoveAt(lines.Count - 1);
+        }
+
+        if (master is not null)
+        {
+            lines.Add($"replicaof {master}");
+        }
+
+        return string.Join('\n', lines) + "\n";
+    }
+
+    // CONFIG REWRITE writes "replicaof"; "slaveof" is the older spelling Redis still reads.
+    private static bool IsReplicationLine(string line)
+    {
+        var trimmed = line.TrimStart();
+        return trimmed.StartsWith("replicaof ", StringComparison.OrdinalIgnoreCase) || trimmed.StartsWith("slaveof ", StringComparison.OrdinalIgnoreCase);
+    }
+
     /// <summary>A Sentinel watching the master at <paramref name="master"/> (<c>host port</c>).</summary>
     public static string Sentinel(RedisSentinelSettings settings, string? bind, int port, string directory, string password, string master, int quorum) =>
         Common(bind, port, directory, password)

@@ -26,6 +26,8 @@ internal sealed class RedisProbe : IAsyncDisposable
                 SyncTimeout = 2000,
                 AsyncTimeout = 2000,
                 ConnectRetry = 1,
+                // INFO, REPLICAOF, CONFIG and CLIENT are admin commands to StackExchange.Redis; this is the AppHost's own connection.
+                AllowAdmin = true,
                 // Health checks look at one process each; a node's replicas are not this connection's business.
                 ClientName = "apphost-health",
             };

@@ -9,7 +9,7 @@ namespace Platform.Hosting.Sentinel;
 /// <summary>
 /// Run mode: every node and Sentinel is a local process from Debian's binaries at a free loopback port. Their
 /// configuration files are written fresh for each run of the AppHost (ports change between runs) and kept while it
-/// runs, so a process restarted from the dashboard comes back in the role Sentinel last gave it.
+/// runs; a node started again meanwhile comes back in the role the Sentinels give it (<see cref="RedisNodeRestart"/>).
 /// </summary>
 internal static class RedisSentinelLocalRun
 {
@@ -51,11 +51,13 @@ internal static class RedisSentinelLocalRun
         {
             var node = nodes[i];
             var replicaOf = i == 0 ? null : nodes[0].Resource;
-            app.Eventing.Subscribe<BeforeResourceStartedEvent>(node.Resource, async (_, cancellationToken) =>
+            app.Eventing.Subscribe<BeforeResourceStartedEvent>(node.Resource, async (@event, cancellationToken) =>
             {
                 var conf = ConfigFile(Configs(), node.Resource);
                 if (File.Exists(conf))
                 {
+                    // Started again during this run: in the role the Sentinels give it, not the one its file last had.
+                    await RedisNodeRestart.PrepareAsync(resource, node.Resource, conf, @event.Services, cancellationToken).ConfigureAwait(false);
                     return;
                 }
 

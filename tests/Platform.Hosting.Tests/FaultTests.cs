@@ -62,6 +62,39 @@ public sealed class FaultTests(FaultAppHostFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AKilledRedisMasterComesBackAsAReplicaOfThePromotedNodeAndNoAcknowledgedWriteIsLost()
+    {
+        var (master, replica) = (await TopologyAsync())!.Value;
+        var connectionString = await fixture.App.GetConnectionStringAsync("redis", Token);
+        var acknowledged = new List<string>();
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync(connectionString!))
+        {
+            // Acknowledged: on the master and confirmed by its replica (WAIT 1), the last of them just before the kill.
+            var db = redis.GetDatabase();
+            for (var i = 0; i < 100; i++)
+            {
+                var key = $"hosting-test:master-kill:{i}";
+                await db.StringSetAsync(key, i);
+                Assert.Equal(1, await ReplicasAcknowledgingAsync(db));
+                acknowledged.Add(key);
+            }
+        }
+
+        var before = await fixture.App.ProcessIdsAsync(master, Token);
+        await fixture.App.KillResourceAsync(master, Token);
+
+        await Eventually.UntilAsync(() => RunningPids(master).Any(pid => !before.Contains(pid)), $"{master} to be started again", Token, TimeSpan.FromSeconds(60));
+        await fixture.App.WaitForHealthyAsync(master, TimeSpan.FromSeconds(60), Token);
+        // The Sentinels promoted the replica, and the killed master took its copy: roles swapped, nothing lost.
+        await Eventually.UntilAsync(async () => await TopologyAsync() == (replica, master), $"{master} to come back as a replica of {replica}", Token);
+        await using var after = await ConnectionMultiplexer.ConnectAsync(connectionString!);
+        foreach (var key in acknowledged)
+        {
+            Assert.True(await after.GetDatabase().KeyExistsAsync(key), $"{key} was acknowledged before the kill and is gone");
+        }
+    }
+
+    [Fact]
     public async Task RedisConfigurationFilesStayOwnerOnlyAfterRedisRewritesThem()
     {
         var connectionString = await fixture.App.GetConnectionStringAsync("redis", Token);
