@@ -117,7 +117,7 @@ public static class RedisSentinelBuilderExtensions
             return CommandResults.Success($"The Sentinels agree on the new master {master}.");
         }, new CommandOptions
         {
-            Description = "Asks a Sentinel to promote a replica (SENTINEL FAILOVER) and waits until every Sentinel names it.",
+            Description = "Asks a Sentinel to promote a replica (SENTINEL FAILOVER), waits until every Sentinel names it, and makes the former master its replica.",
             IconName = "ArrowSwap",
             UpdateState = context => context.ResourceSnapshot.HealthStatus == HealthStatus.Healthy
                 ? ResourceCommandState.Enabled
