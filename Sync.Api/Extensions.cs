@@ -75,9 +75,11 @@ public static class Extensions
             })
             .AddJsonProtocol(o => SyncJson.Configure(o.PayloadSerializerOptions))
             .AddStackExchangeRedis();
-        // The backplane shares the service's multiplexer (Sentinel-aware, traced, health-checked) instead of opening its own.
+        // The backplane shares the service's multiplexer (Sentinel-aware, traced, health-checked) instead of opening its own,
+        // and publishes through the master that takes the timeline writes: a subscription left on a node that is no
+        // longer master (a failover in which no connection broke) must not take this replica's messages with it.
         builder.Services.AddOptions<RedisOptions>().Configure<IServiceProvider>((o, services) =>
-            o.ConnectionFactory = _ => Task.FromResult(services.GetRequiredService<IConnectionMultiplexer>()));
+            o.ConnectionFactory = _ => Task.FromResult(PublishThroughMaster.Wrap(services.GetRequiredService<IConnectionMultiplexer>())));
         // The backplane subscribes to its channels from its constructor, in whatever context first resolves it (often
         // none: a hosted service at start-up), which made each SUBSCRIBE a root trace of its own.
         builder.Services.AddSingleton<HubLifetimeManager<SyncHub>>(services =>
