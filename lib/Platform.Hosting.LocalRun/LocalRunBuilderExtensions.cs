@@ -1,5 +1,6 @@
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Lifecycle;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Hosting.LocalRun;
 
 namespace Aspire.Hosting;
@@ -81,6 +82,7 @@ public static class LocalRunBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.ApplicationBuilder.Services.TryAddEventingSubscriber<RestartOnCrashSupervisor>();
+        builder.ApplicationBuilder.Services.TryAddSingleton<RestartOnCrashLifetime>();
         return builder.WithAnnotation(new RestartOnCrashAnnotation(backOff ?? TimeSpan.FromSeconds(1), maxDelay ?? TimeSpan.FromSeconds(30)),
             ResourceAnnotationMutationBehavior.Replace);
     }

@@ -51,6 +51,22 @@ public sealed class RedisNodes(DistributedApplication app, string password)
         return masters.Count == 1 ? masters[0] : null;
     }
 
+    /// <summary>The process id <paramref name="node"/> reports (INFO server), or null while it does not answer.</summary>
+    public async Task<int?> ProcessIdAsync(string node)
+    {
+        try
+        {
+            await using var connection = await ConnectAsync(node).ConfigureAwait(false);
+            var info = await connection.GetServers()[0].InfoRawAsync("server").ConfigureAwait(false) ?? "";
+            var line = info.Split("\r\n").FirstOrDefault(l => l.StartsWith("process_id:", StringComparison.Ordinal));
+            return line is null ? null : int.Parse(line["process_id:".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (RedisException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Whether <paramref name="replica"/> is a replica with its link up, and its master lists it online.</summary>
     public async Task<bool> ReplicatingAsync(string replica, string master)
     {
