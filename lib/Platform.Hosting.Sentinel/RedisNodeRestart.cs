@@ -76,6 +76,12 @@ internal static partial class RedisNodeRestart
         var text = await File.ReadAllTextAsync(conf, cancellationToken).ConfigureAwait(false);
         var address = replicaOf is null ? null : RedisTopology.ConfAddress(replicaOf);
         await LocalState.WritePrivateFileAsync(conf, RedisConfig.WithReplicaOf(text, address), cancellationToken).ConfigureAwait(false);
+        if (address?.Split(' ') is [var host, var port])
+        {
+            // Not awaited: the process starts once this handler returns.
+            var password = await redis.PasswordParameter.GetValueAsync(cancellationToken).ConfigureAwait(false) ?? string.Empty;
+            _ = Task.Run(() => ReplicaKickStart.RunAsync(self, password, host, port, CancellationToken.None), CancellationToken.None);
+        }
     }
 
     private static partial class Log

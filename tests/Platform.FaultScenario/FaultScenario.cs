@@ -233,9 +233,12 @@ public sealed class FaultScenario : IDisposable
                 var before = await _redis.ProcessIdAsync(replica).ConfigureAwait(false);
                 faultAt = Stopwatch.GetTimestamp();
                 await _app.KillResourceAsync(replica, cancellationToken).ConfigureAwait(false);
-                await Eventually.UntilAsync(async () => await _redis.ProcessIdAsync(replica).ConfigureAwait(false) is { } pid && pid != before
-                        && await _redis.ReplicatingAsync(replica, master).ConfigureAwait(false),
-                    $"{replica} to come back replicating {master}", cancellationToken, deadline).ConfigureAwait(false);
+                await Eventually.UntilAsync(async () =>
+                    {
+                        var pid = _redis.ProcessIdAsync(replica);
+                        var replicating = _redis.ReplicatingAsync(replica, master);
+                        return await pid.ConfigureAwait(false) is { } now && now != before && await replicating.ConfigureAwait(false);
+                    }, $"{replica} to come back replicating {master}", cancellationToken, deadline).ConfigureAwait(false);
                 return (faultAt, Stopwatch.GetTimestamp());
             case Fault.SyncReplicaKilled:
                 var victim = _app.RunningInstances("sync-api")[0];

@@ -70,8 +70,10 @@ public sealed class RedisNodes(DistributedApplication app, string password)
     /// <summary>Whether <paramref name="replica"/> is a replica with its link up, and its master lists it online.</summary>
     public async Task<bool> ReplicatingAsync(string replica, string master)
     {
-        var replicaInfo = await ReplicationAsync(replica).ConfigureAwait(false);
-        var masterInfo = await ReplicationAsync(master).ConfigureAwait(false);
+        // Both asked at once: this is polled while a recovery is timed.
+        var replicaAsk = ReplicationAsync(replica);
+        var masterAsk = ReplicationAsync(master);
+        var (replicaInfo, masterInfo) = (await replicaAsk.ConfigureAwait(false), await masterAsk.ConfigureAwait(false));
         return replicaInfo?.GetValueOrDefault("role") == "slave" && replicaInfo.GetValueOrDefault("master_link_status") == "up"
             && masterInfo?.GetValueOrDefault("slave0") is { } slave && slave.Contains("state=online", StringComparison.Ordinal);
     }
