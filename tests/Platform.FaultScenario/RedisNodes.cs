@@ -1,5 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using Platform.TestSupport;
 using StackExchange.Redis;
 
 namespace Platform.FaultScenario;
@@ -52,20 +53,10 @@ public sealed class RedisNodes(DistributedApplication app, string password)
     }
 
     /// <summary>The process id <paramref name="node"/> reports (INFO server), or null while it does not answer.</summary>
-    public async Task<int?> ProcessIdAsync(string node)
-    {
-        try
-        {
-            await using var connection = await ConnectAsync(node).ConfigureAwait(false);
-            var info = await connection.GetServers()[0].InfoRawAsync("server").ConfigureAwait(false) ?? "";
-            var line = info.Split("\r\n").FirstOrDefault(l => l.StartsWith("process_id:", StringComparison.Ordinal));
-            return line is null ? null : int.Parse(line["process_id:".Length..], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (RedisException)
-        {
-            return null;
-        }
-    }
+    public async Task<int?> ProcessIdAsync(string node) =>
+        (await InfoAsync(node, "server").ConfigureAwait(false))?.GetValueOrDefault("process_id") is { } pid
+            ? int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture)
+            : null;
 
     /// <summary>Whether <paramref name="replica"/> is a replica with its link up, and its master lists it online.</summary>
     public async Task<bool> ReplicatingAsync(string replica, string master)
@@ -187,15 +178,20 @@ public sealed class RedisNodes(DistributedApplication app, string password)
         ClientName = "fault-scenario",
     });
 
-    private async Task<Dictionary<string, string>?> ReplicationAsync(string node)
+    private Task<Dictionary<string, string>?> ReplicationAsync(string node) => InfoAsync(node, "replication");
+
+    // One plain connection per question (RespWire): polled while a recovery is timed, where a StackExchange.Redis
+    // connection's handshake, or its connect timeout against a node that is down, would be part of the figure.
+    private async Task<Dictionary<string, string>?> InfoAsync(string node, string section)
     {
         try
         {
-            await using var connection = await ConnectAsync(node).ConfigureAwait(false);
-            var info = await connection.GetServers()[0].InfoRawAsync("replication").ConfigureAwait(false) ?? "";
+            // A node that is frozen (SIGSTOP) accepts the connection and answers nothing: give up as the former client did.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            var info = (string?)await RespWire.CommandAsync(Port(node), password, ["INFO", section], timeout.Token).ConfigureAwait(false) ?? "";
             return info.Split("\r\n").Select(l => l.Split(':', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
         }
-        catch (RedisException)
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or RespWireException or OperationCanceledException)
         {
             return null;
         }
