@@ -22,12 +22,10 @@ public sealed class TraceTests(BetsFixture fixture)
 
     private static bool IsSqlite(Activity a) => a.GetTagItem("db.system.name") as string == "sqlite";
 
-    [Fact]
-    public async Task APlacementIsOneTraceWithItsRedisAndSqliteSpansBeneathWhileBackgroundLoopsRecordNoRootRedisSpans()
+    /// <summary>Every span of the process, as it stops, into <paramref name="stopped"/>.</summary>
+    private static ActivityListener Listen(ConcurrentQueue<Activity> stopped)
     {
-        var ct = TestContext.Current.CancellationToken;
-        var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
+        var listener = new ActivityListener
         {
             ShouldListenTo = _ => true,
             // The least a listener can ask for: whether a span is recorded stays the service's sampler's decision.
@@ -35,6 +33,15 @@ public sealed class TraceTests(BetsFixture fixture)
             ActivityStopped = stopped.Enqueue,
         };
         ActivitySource.AddActivityListener(listener);
+        return listener;
+    }
+
+    [Fact]
+    public async Task APlacementIsOneTraceWithItsRedisAndSqliteSpansBeneathWhileBackgroundLoopsRecordNoRootRedisSpans()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = Listen(stopped);
 
         await fixture.PublishPriceAsync(60_010m);
         var (client, _) = await fixture.SignInAsync(fixture.Host, ct).WaitAsync(Timeout, ct);
@@ -74,13 +81,7 @@ public sealed class TraceTests(BetsFixture fixture)
     {
         var ct = TestContext.Current.CancellationToken;
         var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = _ => true,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.PropagationData,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = Listen(stopped);
         var db = fixture.Host.Get<IConnectionMultiplexer>().GetDatabase();
 
         // No current span: Aspire's instrumentation made this a root trace of its own.
