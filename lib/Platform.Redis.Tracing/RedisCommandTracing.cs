@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using StackExchange.Redis.Profiling;
 
@@ -22,7 +23,8 @@ namespace Platform.Redis.Tracing;
 /// has ended is dropped after its drain. A command that completes under a span after the span's session was dropped
 /// (fire-and-forget work that kept the request's context) starts a new session and is drained the next time.
 /// </remarks>
-public sealed class RedisCommandTracing(IConnectionMultiplexer redis, RedisTracingOptions options) : BackgroundService
+public sealed partial class RedisCommandTracing(IConnectionMultiplexer redis, RedisTracingOptions options, ILogger<RedisCommandTracing> logger)
+    : BackgroundService
 {
     /// <summary>Aspire's (OpenTelemetry.Instrumentation.StackExchangeRedis): the dashboard and filters keep working.</summary>
     public const string SourceName = "OpenTelemetry.Instrumentation.StackExchangeRedis";
@@ -46,7 +48,15 @@ public sealed class RedisCommandTracing(IConnectionMultiplexer redis, RedisTraci
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                Drain();
+                try
+                {
+                    Drain();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A span that cannot be made must not stop the service (a failed BackgroundService stops the host).
+                    LogDrainFailed(logger, e);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -90,6 +100,9 @@ public sealed class RedisCommandTracing(IConnectionMultiplexer redis, RedisTraci
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis command spans could not be made; the next drain tries again")]
+    private static partial void LogDrainFailed(ILogger logger, Exception exception);
 
     private static void Export(Activity parent, IProfiledCommand command)
     {
@@ -154,7 +167,8 @@ public static class RedisTracingExtensions
         configureTracing?.Invoke(options);
         builder.AddRedisClient(connectionName, settings => settings.DisableTracing = true, configureOptions);
         builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(RedisCommandTracing.SourceName));
-        builder.Services.AddHostedService(sp => new RedisCommandTracing(sp.GetRequiredService<IConnectionMultiplexer>(), options));
+        builder.Services.AddHostedService(sp => new RedisCommandTracing(
+            sp.GetRequiredService<IConnectionMultiplexer>(), options, sp.GetRequiredService<ILogger<RedisCommandTracing>>()));
         return builder;
     }
 }
