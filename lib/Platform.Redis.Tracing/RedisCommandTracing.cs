@@ -73,7 +73,7 @@ public sealed partial class RedisCommandTracing(IConnectionMultiplexer redis, Re
     }
 
     /// <summary>Called by StackExchange.Redis as each command is created: null means the command is not profiled.</summary>
-    internal ProfilingSession? SessionOfCurrentSpan()
+    private ProfilingSession? SessionOfCurrentSpan()
     {
         if (Activity.Current is not { Recorded: true } span || !Source.HasListeners())
         {
@@ -84,7 +84,7 @@ public sealed partial class RedisCommandTracing(IConnectionMultiplexer redis, Re
     }
 
     /// <summary>Turns every completed command into a span under the span it ran in.</summary>
-    internal void Drain()
+    private void Drain()
     {
         foreach (var (key, (span, session)) in _sessions)
         {
