@@ -8,6 +8,7 @@ using Bets.Api.Resolution;
 using Bets.Api.Wallets;
 using Platform.Redis.Failover;
 using Platform.Redis.Memory;
+using Platform.Redis.Tracing;
 using Platform.Sessions;
 
 namespace Bets.Api;
@@ -16,7 +17,7 @@ public static class Extensions
 {
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddRedisClient("redis");
+        builder.AddRedisClientTracedInRequests("redis");
         builder.AddRequestBodyLimits();
         builder.Services.AddRedisFailoverFollowing();
         builder.Services.AddRedisMemoryMonitoring();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Redis.Failover;
+using Platform.Redis.Tracing;
 using Prices.Ingest;
 using Prices.Ingest.Aggregation;
 using Prices.Ingest.Exchanges;
@@ -36,7 +37,7 @@ public static class PricesIngestExtensions
         AddSourceIf<KrakenSource>(services, sources.GetValue("Kraken:Enabled", false));
         AddSourceIf<BitstampSource>(services, sources.GetValue("Bitstamp:Enabled", false));
 
-        builder.AddRedisClient("redis");
+        builder.AddRedisClientTracedInRequests("redis");
         builder.Services.AddRedisFailoverFollowing();
         // Registration order is start order (and reverse stop order): the lease is released after the last publish.
         services.AddSingleton<WriterLease>();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Redis.Failover;
 using Platform.Redis.Memory;
+using Platform.Redis.Tracing;
 using Platform.Sessions;
 using StackExchange.Redis;
 using Sync.Api.Data;
@@ -22,7 +23,7 @@ public static class Extensions
     {
         // Sync.Api publishes nothing of its own: the prefix gives the SignalR backplane's channels (the only ones on this
         // connection) a namespace per application, so another app's hubs on the same Redis never see them.
-        builder.AddRedisClient("redis", configureOptions: o => o.ChannelPrefix = RedisChannel.Literal("sync-api:"));
+        builder.AddRedisClientTracedInRequests("redis", configureOptions: o => o.ChannelPrefix = RedisChannel.Literal("sync-api:"));
         builder.Services.AddRedisFailoverFollowing();
         builder.Services.AddRedisMemoryMonitoring();
         builder.AddRequestBodyLimits();

@@ -3,7 +3,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Bets.Api.Grid;
+using Microsoft.Extensions.Hosting;
 using Platform.TestSupport;
+using StackExchange.Redis;
 
 namespace Bets.Api.Tests;
 
@@ -20,12 +22,10 @@ public sealed class TraceTests(BetsFixture fixture)
 
     private static bool IsSqlite(Activity a) => a.GetTagItem("db.system.name") as string == "sqlite";
 
-    [Fact]
-    public async Task APlacementIsOneTraceWithItsRedisAndSqliteSpansBeneathWhileBackgroundLoopsRecordNoRootRedisSpans()
+    /// <summary>Every span of the process, as it stops, into <paramref name="stopped"/>.</summary>
+    private static ActivityListener Listen(ConcurrentQueue<Activity> stopped)
     {
-        var ct = TestContext.Current.CancellationToken;
-        var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
+        var listener = new ActivityListener
         {
             ShouldListenTo = _ => true,
             // The least a listener can ask for: whether a span is recorded stays the service's sampler's decision.
@@ -33,6 +33,15 @@ public sealed class TraceTests(BetsFixture fixture)
             ActivityStopped = stopped.Enqueue,
         };
         ActivitySource.AddActivityListener(listener);
+        return listener;
+    }
+
+    [Fact]
+    public async Task APlacementIsOneTraceWithItsRedisAndSqliteSpansBeneathWhileBackgroundLoopsRecordNoRootRedisSpans()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = Listen(stopped);
 
         await fixture.PublishPriceAsync(60_010m);
         var (client, _) = await fixture.SignInAsync(fixture.Host, ct).WaitAsync(Timeout, ct);
@@ -58,10 +67,46 @@ public sealed class TraceTests(BetsFixture fixture)
         Assert.Equal(ActivityKind.Client, transaction.Kind);
         Assert.Equal(placement.SpanId, transaction.ParentSpanId);
 
-        // Meanwhile the price feed resynchronised every second and the resolver polled: their commands became spans
-        // under an unrecorded parent, and nothing recorded a Redis command as a trace of its own.
-        Assert.Contains(stopped, a => IsRedis(a) && !a.Recorded && a.ParentSpanId != default);
-        Assert.DoesNotContain(stopped, a => IsRedis(a) && a.Recorded && a.ParentSpanId == default);
-        Assert.All(stopped.Where(a => IsRedis(a) && a.Recorded), a => Assert.NotEqual(default, a.ParentSpanId));
+        // The rate limiter's script ran inside the request, so its span sits right under it.
+        Assert.Contains(stopped, a => IsRedis(a) && a.Recorded && a.ParentSpanId == placement.SpanId && a.Kind == ActivityKind.Client);
+
+        // Meanwhile the price feed resynchronised every second and the resolver polled, under unrecorded parents: their
+        // commands were not profiled at all, so no Redis span exists outside a recorded trace, and none is a root.
+        Assert.DoesNotContain(stopped, a => IsRedis(a) && !a.Recorded);
+        Assert.All(stopped.Where(IsRedis), a => Assert.NotEqual(default, a.ParentSpanId));
+    }
+
+    [Fact]
+    public async Task OnlyTheRedisCommandsOfARecordedSpanAreProfiled()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = Listen(stopped);
+        var db = fixture.Host.Get<IConnectionMultiplexer>().GetDatabase();
+
+        // No current span: Aspire's instrumentation made this a root trace of its own.
+        Activity.Current = null;
+        await db.StringSetAsync("trace-test:outside", "1");
+        // Background work: Aspire's profiled it and the sampler dropped the span.
+        using (UntracedWork.Start("trace-test"))
+        {
+            await db.StringSetAsync("trace-test:untraced", "1");
+        }
+
+        Activity recorded;
+        using (recorded = new Activity("trace-test-request"))
+        {
+            recorded.SetIdFormat(ActivityIdFormat.W3C);
+            recorded.ActivityTraceFlags = ActivityTraceFlags.Recorded;
+            recorded.Start();
+            await db.StringSetAsync("trace-test:recorded", "1");
+            await db.StringGetAsync("trace-test:recorded");
+        }
+
+        var spans = await Eventually.UntilAsync(() => Task.FromResult(stopped.Where(a => IsRedis(a) && a.ParentSpanId == recorded.SpanId).ToList()),
+            s => s.Count == 2, "the two Redis spans of the recorded span", ct, Timeout);
+        Assert.Equal(["SET", "GET"], spans.OrderBy(a => a.StartTimeUtc).Select(a => a.DisplayName));
+        Assert.All(spans, a => Assert.Equal("redis", a.GetTagItem("db.system")));
+        Assert.DoesNotContain(stopped, a => IsRedis(a) && (!a.Recorded || a.ParentSpanId == default));
     }
 }
