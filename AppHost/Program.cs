@@ -1,5 +1,6 @@
 var builder = DistributedApplication.CreateBuilder(args);
 builder.AddStartupProbes();
+builder.AddDeferredTiering();
 
 var redis = builder.AddRedisSentinel("redis", replicas: 1, sentinels: 3).WithDataVolume();
 var postgres = builder.AddPostgres("postgres").WithDataVolume().RunAsLocalProcess();

@@ -22,6 +22,7 @@ for (var run = 0; run <= runs; run++)
     builder.WithPlatformTestDefaults(output: null);
     var app = await builder.BuildAsync();
 
+    var cpuBefore = MachineCpuSeconds();
     var sw = Stopwatch.StartNew();
     using var watching = new CancellationTokenSource();
     var milestones = WatchMilestonesAsync(app, sw, watching.Token);
@@ -29,11 +30,21 @@ for (var run = 0; run <= runs; run++)
     var start = sw.Elapsed.TotalSeconds;
     await watching.CancelAsync();
     Console.WriteLine($"  {string.Join(", ", (await milestones).Select(m => $"{m.Key} {m.Value}"))}");
+    var machineCpu = MachineCpuSeconds() - cpuBefore;
     var pids = new List<(string Name, int Pid)>();
     foreach (var name in processes)
     {
         pids.AddRange((await app.ProcessIdsAsync(name)).Select(pid => (name, pid)));
     }
+
+    // Where the start's CPU went: each resource's process with its children (a project runs under `dotnet run`), the
+    // AppHost (this process, DCP under it excluded) and DCP, against the machine's total.
+    var tree = ProcessTree();
+    var resourceCpu = pids.GroupBy(p => p.Name).Select(g => (g.Key, Cpu: g.Sum(p => TreeCpuSeconds(p.Pid, tree)))).ToList();
+    var appHostCpu = CpuSeconds(Environment.ProcessId);
+    var dcpCpu = tree.Where(p => p.Value.Comm.StartsWith("dcp", StringComparison.Ordinal)).Sum(p => CpuSeconds(p.Key));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  cpu s: machine {machineCpu:0.0}, apphost {appHostCpu:0.0}, dcp {dcpCpu:0.0}, {string.Join(", ", resourceCpu.Select(r => $"{r.Key} {r.Cpu:0.0}"))}"));
 
     var measureStop = run % 2 == 1;
     sw.Restart();
@@ -110,9 +121,62 @@ static async Task<Dictionary<string, string>> WatchMilestonesAsync(DistributedAp
 
 static bool IsRunning(int pid)
 {
-    var stat = $"/proc/{pid}/stat";
-    return File.Exists(stat) && File.ReadAllText(stat).Split(' ')[2] != "Z";
+    // The process can end between any two reads of /proc, so a read that finds it gone answers "not running".
+    try
+    {
+        return File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2] != "Z";
+    }
+    catch (IOException)
+    {
+        return false;
+    }
 }
+
+// Seconds of CPU that the whole machine spent since boot (user, nice, system, irq, softirq, steal).
+static double MachineCpuSeconds()
+{
+    var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    return new[] { 1, 2, 3, 6, 7, 8 }.Sum(i => double.Parse(fields[i], CultureInfo.InvariantCulture)) / 100;
+}
+
+static double CpuSeconds(int pid)
+{
+    try
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture)) / 100;
+    }
+    catch (IOException)
+    {
+        return 0;
+    }
+}
+
+static Dictionary<int, (int Parent, string Comm)> ProcessTree()
+{
+    var tree = new Dictionary<int, (int, string)>();
+    foreach (var dir in Directory.EnumerateDirectories("/proc"))
+    {
+        if (int.TryParse(Path.GetFileName(dir), out var pid))
+        {
+            try
+            {
+                var stat = File.ReadAllText($"{dir}/stat");
+                var comm = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
+                tree[pid] = (int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture), comm);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    return tree;
+}
+
+static double TreeCpuSeconds(int pid, Dictionary<int, (int Parent, string Comm)> tree) =>
+    CpuSeconds(pid) + tree.Where(p => p.Value.Parent == pid).Sum(p => TreeCpuSeconds(p.Key, tree));
 
 static double Median(List<double> values)
 {

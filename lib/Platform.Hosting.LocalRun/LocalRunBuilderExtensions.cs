@@ -44,18 +44,37 @@ public static class LocalRunBuilderExtensions
 
     /// <summary>
     /// In run mode, tries a failing health check again every <paramref name="period"/> (default 200 ms) within one
-    /// check for up to <paramref name="window"/> (default 2 s), so that a resource is reported healthy within a period
-    /// of becoming ready instead of at Aspire's next check, which comes 1 to 5 s later; the resources that wait for it
-    /// start that much sooner. Applies to every health check of the AppHost.
+    /// check, so that a resource is reported healthy within a period of becoming ready instead of at Aspire's next
+    /// check, which comes 1 to 5 s later; the resources that wait for it start that much sooner. Until a check has
+    /// first passed it keeps trying for up to <paramref name="startWindow"/> (default 10 s), each try cut off after
+    /// 1 s (DCP's proxy holds a request to a project that does not listen yet; a new request gets through at once),
+    /// afterwards for up to <paramref name="window"/> (default 2 s), so that a resource that fails later is reported
+    /// unhealthy within it. Applies to every health check of the AppHost.
     /// </summary>
-    public static IDistributedApplicationBuilder AddStartupProbes(this IDistributedApplicationBuilder builder, TimeSpan? period = null, TimeSpan? window = null)
+    public static IDistributedApplicationBuilder AddStartupProbes(this IDistributedApplicationBuilder builder,
+        TimeSpan? period = null, TimeSpan? window = null, TimeSpan? startWindow = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         if (builder.ExecutionContext.IsRunMode)
         {
-            StartupProbe.WrapAll(builder.Services, period ?? TimeSpan.FromMilliseconds(200), window ?? TimeSpan.FromSeconds(2));
+            StartupProbe.WrapAll(builder.Services, new ProbeOptions(period ?? TimeSpan.FromMilliseconds(200),
+                window ?? TimeSpan.FromSeconds(2), startWindow ?? TimeSpan.FromSeconds(10), StartTimeout: TimeSpan.FromSeconds(1)));
         }
 
+        return builder;
+    }
+
+    /// <summary>
+    /// In run mode, starts every project with the runtime's tier-1 recompilation deferred by <paramref name="delay"/>
+    /// (default 2 s, <c>DOTNET_TC_CallCountingDelayMs</c>) instead of 100 ms, so that projects starting together on a
+    /// small machine do not spend their start recompiling methods for speed. Publish mode is untouched, and a project
+    /// that sets the variable keeps its value.
+    /// </summary>
+    public static IDistributedApplicationBuilder AddDeferredTiering(this IDistributedApplicationBuilder builder, TimeSpan? delay = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton(new TieringDelay(delay ?? TimeSpan.FromSeconds(2)));
+        builder.Services.TryAddEventingSubscriber<DeferredTiering>();
         return builder;
     }
 

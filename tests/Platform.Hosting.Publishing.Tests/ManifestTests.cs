@@ -32,6 +32,17 @@ public sealed partial class ManifestTests(AppHostOutputs outputs)
     }
 
     [Fact]
+    public void PublishedProjectsKeepTheRuntimesDefaultTiering()
+    {
+        var projects = Resources.EnumerateObject().Where(r => r.Value.GetProperty("type").GetString()!.StartsWith("project.", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, projects.Count);
+        foreach (var project in projects)
+        {
+            Assert.False(project.Value.GetProperty("env").TryGetProperty("DOTNET_TC_CallCountingDelayMs", out _), $"{project.Name} defers tiering when published");
+        }
+    }
+
+    [Fact]
     public void RedisNodesSentinelsAndPostgresAreContainersThatReadTheirPasswordFromASecretParameter()
     {
         foreach (var name in new[] { "redis-0", "redis-1", "redis-sentinel-0", "redis-sentinel-1", "redis-sentinel-2" })

@@ -25,6 +25,22 @@ public class AppHostTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task EveryProjectRunsWithTierOneRecompilationDeferredPastItsStart()
+    {
+        foreach (var name in new[] { "prices-ingest", "bets-api", "sync-api", "web" })
+        {
+            var pids = await fixture.App.ProcessIdsAsync(name, Token);
+            Assert.NotEmpty(pids);
+            foreach (var pid in pids)
+            {
+                // The process DCP started is `dotnet run`; the service is its child and inherits its environment.
+                var environment = (await File.ReadAllTextAsync($"/proc/{pid}/environ", Token)).Split('\0');
+                Assert.Contains("DOTNET_TC_CallCountingDelayMs=2000", environment);
+            }
+        }
+    }
+
+    [Fact]
     public async Task RedisConnectionStringReachesTheMasterThroughTheSentinels()
     {
         var connectionString = await fixture.App.GetConnectionStringAsync("redis", Token);

@@ -20,6 +20,46 @@ public sealed class StartupProbeTests
     }
 
     [Fact]
+    public async Task UntilACheckHasFirstPassedItIsTriedForTheLongerStartWindow()
+    {
+        // The window alone would allow one try; the start window allows the five this resource needs.
+        var check = new ReadyAfter(calls: 5);
+        using var services = Services(check, window: TimeSpan.Zero, startWindow: TimeSpan.FromSeconds(30));
+
+        var report = await services.GetRequiredService<HealthCheckService>().CheckHealthAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HealthStatus.Healthy, report.Status);
+        Assert.Equal(5, check.Calls);
+    }
+
+    [Fact]
+    public async Task ATryThatHangsWhileTheResourceStartsIsCutOffAndTriedAgain()
+    {
+        var check = new HangsFirst();
+        using var services = Services(check, window: TimeSpan.Zero, startWindow: TimeSpan.FromSeconds(30), startTimeout: TimeSpan.FromMilliseconds(50));
+
+        var report = await services.GetRequiredService<HealthCheckService>().CheckHealthAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HealthStatus.Healthy, report.Status);
+        Assert.Equal(2, check.Calls);
+    }
+
+    [Fact]
+    public async Task OnceACheckHasPassedALaterFailureIsReportedWithinTheShortWindow()
+    {
+        var check = new ReadyAfter(calls: 1);
+        using var services = Services(check, window: TimeSpan.Zero, startWindow: TimeSpan.FromSeconds(30));
+        var health = services.GetRequiredService<HealthCheckService>();
+        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync(TestContext.Current.CancellationToken)).Status);
+
+        check.Fail();
+        var report = await health.CheckHealthAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HealthStatus.Unhealthy, report.Status);
+        Assert.Equal(2, check.Calls);
+    }
+
+    [Fact]
     public async Task AResourceThatStaysUnhealthyIsReportedUnhealthyOnceTheWindowHasPassed()
     {
         var check = new ReadyAfter(calls: int.MaxValue);
@@ -44,20 +84,40 @@ public sealed class StartupProbeTests
         Assert.Equal(1, check.Calls);
     }
 
-    private static ServiceProvider Services(IHealthCheck check, TimeSpan window)
+    private static ServiceProvider Services(IHealthCheck check, TimeSpan window, TimeSpan? startWindow = null, TimeSpan? startTimeout = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddHealthChecks().AddCheck("resource", check);
-        StartupProbe.WrapAll(services, period: TimeSpan.FromMilliseconds(10), window);
+        StartupProbe.WrapAll(services, new ProbeOptions(Period: TimeSpan.FromMilliseconds(10), window, startWindow ?? window, StartTimeout: startTimeout ?? TimeSpan.FromSeconds(30)));
         return services.BuildServiceProvider();
     }
 
     private sealed class ReadyAfter(int calls, HealthCheckResult? whenReady = null) : IHealthCheck
     {
+        private bool _failed;
+
         public int Calls { get; private set; }
 
+        public void Fail() => _failed = true;
+
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            Task.FromResult(++Calls >= calls ? whenReady ?? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("not ready yet"));
+            Task.FromResult(++Calls >= calls && !_failed ? whenReady ?? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("not ready yet"));
+    }
+
+    /// <summary>Like a request held by a proxy in front of a service that does not listen yet: the first try never ends by itself.</summary>
+    private sealed class HangsFirst : IHealthCheck
+    {
+        public int Calls { get; private set; }
+
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            if (++Calls == 1)
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            return HealthCheckResult.Healthy();
+        }
     }
 }
