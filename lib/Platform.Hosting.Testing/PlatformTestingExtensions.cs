@@ -55,7 +55,8 @@ public static class PlatformTestingExtensions
     }
 
     /// <summary>
-    /// Starts the application and waits until every resource runs and is healthy. When <paramref name="timeout"/> passes
+    /// Starts the application and waits until every resource runs and is healthy, and every replica of a replicated
+    /// project answers on its own port. When <paramref name="timeout"/> passes
     /// first, or a resource fails or exits on the way, throws <see cref="DistributedApplicationStartException"/> naming
     /// each resource that is not healthy with its state, health checks and last lines of output.
     /// </summary>
@@ -92,7 +93,13 @@ public static class PlatformTestingExtensions
                 if (expected.All(name => latest.Values.Any(e => e.Resource.Name == name) && latest.Values.Where(e => e.Resource.Name == name).All(IsReady)))
                 {
                     await start.ConfigureAwait(false);
-                    return;
+                    failure = await WaitForEveryReplicaAsync(latest.Values, deadline.Token).ConfigureAwait(false);
+                    if (failure is null)
+                    {
+                        return;
+                    }
+
+                    break;
                 }
             }
         }
@@ -187,6 +194,52 @@ public static class PlatformTestingExtensions
         return pids.Count > 0
             ? Task.FromResult<IReadOnlyList<int>>(pids)
             : throw new InvalidOperationException($"'{resourceName}' has no running process.");
+    }
+
+    // Aspire checks a replicated project through its endpoint's proxy, which reaches whichever replica answers: the
+    // resource, and each of its instances, turns healthy with the first replica. So each replica is asked on its own
+    // port as well, as a test that talks to a given replica needs.
+    private static async Task<string?> WaitForEveryReplicaAsync(IEnumerable<ResourceEvent> instances, CancellationToken cancellationToken)
+    {
+        var replicas = instances.Where(e => e.Resource is ProjectResource).GroupBy(e => e.Resource.Name).Where(g => g.Count() > 1).SelectMany(g => g)
+            .Select(e => (e.ResourceId, Urls: e.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value))
+            .Where(r => r.Urls is not null)
+            .Select(r => (r.ResourceId, Alive: new Uri(new Uri(r.Urls!.Split(';')[0]), "/alive")))
+            .ToList();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        foreach (var (id, alive) in replicas)
+        {
+            try
+            {
+                while (!await AnswersAsync(http, alive, cancellationToken).ConfigureAwait(false))
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return $"'{id}' is healthy by its resource's check but does not answer at {alive}";
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<bool> AnswersAsync(HttpClient http, Uri url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync(url, cancellationToken).ConfigureAwait(false);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     private static bool IsReady(ResourceEvent e) =>
