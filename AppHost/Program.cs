@@ -1,3 +1,7 @@
+// The services serve plain HTTP behind the front end's proxy, so none takes Aspire's HTTPS developer certificate
+// (WithoutHttpsCertificate, still experimental); with it the dashboard greets every run with "No trusted development
+// certificate", and a machine without one is the usual case here.
+#pragma warning disable ASPIRECERTIFICATES001
 var builder = DistributedApplication.CreateBuilder(args);
 builder.AddStartupProbes();
 builder.AddDeferredTiering();
@@ -7,6 +11,7 @@ var postgres = builder.AddPostgres("postgres").WithDataVolume().RunAsLocalProces
 var syncDb = postgres.AddDatabase("syncdb");
 
 var prices = builder.AddProject<Projects.Prices_Ingest>("prices-ingest")
+    .WithoutHttpsCertificate()
     .WithReference(redis).WaitFor(redis)
     .WithHttpHealthCheck("/health")
     .WithRestartOnCrash();
@@ -15,6 +20,7 @@ var prices = builder.AddProject<Projects.Prices_Ingest>("prices-ingest")
 // It starts beside prices-ingest, not after it: until ticks flow its feed is stale, which it reports (Degraded) and
 // which refuses bets on its own.
 var bets = builder.AddProject<Projects.Bets_Api>("bets-api")
+    .WithoutHttpsCertificate()
     .WithReference(redis).WaitFor(redis)
     .WithSqliteDatabase("betsdb", "bets.db")
     .WithHttpHealthCheck("/health")
@@ -26,6 +32,7 @@ var bets = builder.AddProject<Projects.Bets_Api>("bets-api")
 // It starts beside PostgreSQL rather than after syncdb is healthy: its schema migration retries until the database
 // exists, and its health check reports it Unhealthy until then. That takes PostgreSQL's start off the critical path.
 var sync = builder.AddProject<Projects.Sync_Api>("sync-api")
+    .WithoutHttpsCertificate()
     .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString)
     .WithReference(redis).WithReference(syncDb)
     .WaitFor(redis)
@@ -35,6 +42,7 @@ var sync = builder.AddProject<Projects.Sync_Api>("sync-api")
 
 // The front end needs neither API to start (its proxy answers 502 until they are up), so it starts beside them.
 var web = builder.AddProject<Projects.Web_Frontend>("web")
+    .WithoutHttpsCertificate()
     .WithReference(sync).WithReference(bets)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")

@@ -41,6 +41,19 @@ public class AppHostTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public void NoProjectTakesTheHttpsDeveloperCertificate()
+    {
+        // Each one that did would have the dashboard warn of an untrusted developer certificate on every run.
+#pragma warning disable ASPIRECERTIFICATES001
+        foreach (var project in fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ProjectResource>())
+        {
+            Assert.True(project.TryGetLastAnnotation<HttpsCertificateAnnotation>(out var certificate)
+                && certificate.UseDeveloperCertificate is false && certificate.Certificate is null, $"{project.Name} takes the developer certificate");
+        }
+#pragma warning restore ASPIRECERTIFICATES001
+    }
+
+    [Fact]
     public async Task RedisConnectionStringReachesTheMasterThroughTheSentinels()
     {
         var connectionString = await fixture.App.GetConnectionStringAsync("redis", Token);
