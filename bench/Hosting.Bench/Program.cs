@@ -23,6 +23,7 @@ for (var run = 0; run <= runs; run++)
     var app = await builder.BuildAsync();
 
     var cpuBefore = MachineCpuSeconds();
+    var appHostCpuBefore = CpuSeconds(Environment.ProcessId);
     var sw = Stopwatch.StartNew();
     using var watching = new CancellationTokenSource();
     var milestones = WatchMilestonesAsync(app, sw, watching.Token);
@@ -41,7 +42,7 @@ for (var run = 0; run <= runs; run++)
     // AppHost (this process, DCP under it excluded) and DCP, against the machine's total.
     var tree = ProcessTree();
     var resourceCpu = pids.GroupBy(p => p.Name).Select(g => (g.Key, Cpu: g.Sum(p => TreeCpuSeconds(p.Pid, tree)))).ToList();
-    var appHostCpu = CpuSeconds(Environment.ProcessId);
+    var appHostCpu = CpuSeconds(Environment.ProcessId) - appHostCpuBefore;
     var dcpCpu = tree.Where(p => p.Value.Comm.StartsWith("dcp", StringComparison.Ordinal)).Sum(p => CpuSeconds(p.Key));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"  cpu s: machine {machineCpu:0.0}, apphost {appHostCpu:0.0}, dcp {dcpCpu:0.0}, {string.Join(", ", resourceCpu.Select(r => $"{r.Key} {r.Cpu:0.0}"))}"));

@@ -93,7 +93,7 @@ public static class PlatformTestingExtensions
                 if (expected.All(name => latest.Values.Any(e => e.Resource.Name == name) && latest.Values.Where(e => e.Resource.Name == name).All(IsReady)))
                 {
                     await start.ConfigureAwait(false);
-                    failure = await WaitForEveryReplicaAsync(latest.Values, deadline.Token).ConfigureAwait(false);
+                    failure = await WaitForEveryReplicaAsync(app, deadline.Token).ConfigureAwait(false);
                     if (failure is null)
                     {
                         return;
@@ -199,16 +199,15 @@ public static class PlatformTestingExtensions
     // Aspire checks a replicated project through its endpoint's proxy, which reaches whichever replica answers: the
     // resource, and each of its instances, turns healthy with the first replica. So each replica is asked on its own
     // port as well, as a test that talks to a given replica needs.
-    private static async Task<string?> WaitForEveryReplicaAsync(IEnumerable<ResourceEvent> instances, CancellationToken cancellationToken)
+    private static async Task<string?> WaitForEveryReplicaAsync(DistributedApplication app, CancellationToken cancellationToken)
     {
-        var replicas = instances.Where(e => e.Resource is ProjectResource).GroupBy(e => e.Resource.Name).Where(g => g.Count() > 1).SelectMany(g => g)
-            .Select(e => (e.ResourceId, Urls: e.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value))
-            .Where(r => r.Urls is not null)
-            .Select(r => (r.ResourceId, Alive: new Uri(new Uri(r.Urls!.Split(';')[0]), "/alive")))
-            .ToList();
+        var replicas = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ProjectResource>()
+            .Select(project => app.RunningInstances(project.Name)).Where(instances => instances.Count > 1)
+            .SelectMany(instances => instances).Where(instance => instance.Url is not null);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        foreach (var (id, alive) in replicas)
+        foreach (var replica in replicas)
         {
+            var alive = new Uri(replica.Url!, "/alive");
             try
             {
                 while (!await AnswersAsync(http, alive, cancellationToken).ConfigureAwait(false))
@@ -218,7 +217,7 @@ public static class PlatformTestingExtensions
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return $"'{id}' is healthy by its resource's check but does not answer at {alive}";
+                return $"'{replica.Id}' is healthy by its resource's check but does not answer at {alive}";
             }
         }
 
