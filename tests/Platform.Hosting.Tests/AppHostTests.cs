@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Text.Json.Nodes;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -36,6 +38,25 @@ public class AppHostTests(AppHostFixture fixture)
                 // The process DCP started is `dotnet run`; the service is its child and inherits its environment.
                 var environment = (await File.ReadAllTextAsync($"/proc/{pid}/environ", Token)).Split('\0');
                 Assert.Contains("DOTNET_TC_CallCountingDelayMs=2000", environment);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task EveryServiceOnRedisStartsWithPoolThreadsForStackExchangeRedisBlockingFailoverHandlers()
+    {
+        // StackExchange.Redis follows a Sentinel failover with blocking calls on pool threads; with the default minimum
+        // (the core count) a master kill starved the pool and the services took 6–13 s to write again instead of 2–3.
+        foreach (var name in new[] { "prices-ingest", "bets-api", "sync-api" })
+        {
+            foreach (var pid in await fixture.App.ProcessIdsAsync(name, Token))
+            {
+                // `dotnet run` (the process DCP started) runs the service's own executable as its child.
+                var child = (await File.ReadAllTextAsync($"/proc/{pid}/task/{pid}/children", Token)).Split(' ', StringSplitOptions.RemoveEmptyEntries).Single();
+                var executable = (await File.ReadAllTextAsync($"/proc/{child}/cmdline", Token)).Split('\0')[0];
+                var runtimeConfig = JsonNode.Parse(await File.ReadAllTextAsync(executable + ".runtimeconfig.json", Token))!;
+                var minThreads = runtimeConfig["runtimeOptions"]?["configProperties"]?["System.Threading.ThreadPool.MinThreads"]?.GetValue<int>();
+                Assert.True(minThreads >= 16, $"{name} ({executable}) starts with a minimum of {minThreads?.ToString(CultureInfo.InvariantCulture) ?? "the core count of"} pool threads");
             }
         }
     }
