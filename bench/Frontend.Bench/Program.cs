@@ -10,6 +10,8 @@ using System.Diagnostics;
 using System.Globalization;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using Web.Frontend.Tests.Infrastructure;
 
@@ -29,6 +31,8 @@ Console.WriteLine($"frontend bench: {viewers} viewers, {seconds} s of playback, 
 var startWatch = Stopwatch.StartNew();
 var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(ct);
 builder.WithPlatformTestDefaults(output: null);
+// The AppHost's own log (resource logs, also while it disposes after the result line) would bury the figures.
+builder.Services.AddLogging(logging => logging.ClearProviders());
 await using var app = await builder.BuildAsync(ct);
 await app.StartAndWaitForHealthyAsync(TimeSpan.FromMinutes(3), ct);
 var frontendUrl = app.GetEndpoint("web", "http");
