@@ -23,6 +23,22 @@ internal static class Stats
     }
 }
 
+/// <summary>The process's garbage collections, to report those of one phase.</summary>
+internal readonly record struct GcCounts(int Gen0, int Gen1, int Gen2, TimeSpan Paused, long Allocated)
+{
+    public static GcCounts Now() =>
+        new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
+
+    public string Since(GcCounts before, int bets)
+    {
+        var collections = Gen0 - before.Gen0;
+        var paused = (Paused - before.Paused).TotalMilliseconds;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"  GC in the open loop: gen0 {collections} gen1 {Gen1 - before.Gen1} gen2 {Gen2 - before.Gen2}, paused {paused:0.0} ms "
+            + $"({(collections == 0 ? 0 : paused / collections):0.0} ms per collection), {(Allocated - before.Allocated) / bets / 1024.0:0.0} KB allocated per bet (client and server)");
+    }
+}
+
 internal static class Prices
 {
     public static async Task PublishAsync(ConnectionMultiplexer redis, decimal price)
