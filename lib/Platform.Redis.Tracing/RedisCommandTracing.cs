@@ -4,6 +4,8 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
 using StackExchange.Redis;
 using StackExchange.Redis.Profiling;
 
@@ -18,10 +20,12 @@ namespace Platform.Redis.Tracing;
 /// that was half of the client's CPU (the profiler's drain and the GC of ten seconds of retained commands).
 /// </summary>
 /// <remarks>
-/// StackExchange.Redis adds a command to its session when the command completes; every
-/// <see cref="RedisTracingOptions.DrainInterval"/> each session is drained into spans, and the session of a span that
-/// has ended is dropped after its drain. A command that completes under a span after the span's session was dropped
-/// (fire-and-forget work that kept the request's context) starts a new session and is drained the next time.
+/// StackExchange.Redis adds a command to its session when the command completes. A span's session is drained into
+/// spans as the span ends (an OpenTelemetry processor calls <see cref="SpanEnded"/>), while the commands are still
+/// young: held until a periodic drain, a second of commands under load outlived gen0 and made each gen0 collection
+/// several times longer. Every <see cref="RedisTracingOptions.DrainInterval"/> the sessions of spans still running are
+/// drained, and the sessions of spans that ended since the last tick once more (a command still in flight as its span
+/// ended, fire-and-forget work that kept the request's context), then dropped.
 /// </remarks>
 public sealed partial class RedisCommandTracing(IConnectionMultiplexer redis, RedisTracingOptions options, ILogger<RedisCommandTracing> logger)
     : BackgroundService
@@ -32,6 +36,8 @@ public sealed partial class RedisCommandTracing(IConnectionMultiplexer redis, Re
     private static readonly ActivitySource Source = new(SourceName);
     private static readonly KeyValuePair<string, object?>[] CreationTags = [new("db.system", "redis")];
     private readonly ConcurrentDictionary<(ActivityTraceId, ActivitySpanId), (Activity Span, ProfilingSession Session)> _sessions = new();
+    // Only the parent's context, not the span: an ended span and its tags must not outlive gen0 for this.
+    private readonly ConcurrentQueue<(ActivityContext Parent, ProfilingSession Session)> _ended = new();
 
     /// <inheritdoc />
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -83,31 +89,63 @@ public sealed partial class RedisCommandTracing(IConnectionMultiplexer redis, Re
         return _sessions.GetOrAdd((span.TraceId, span.SpanId), static (_, s) => (s, new ProfilingSession()), span).Session;
     }
 
+    /// <summary>The span has ended: its commands become spans now, and its session waits for one more drain.</summary>
+    internal void SpanEnded(Activity span)
+    {
+        if (!_sessions.TryRemove((span.TraceId, span.SpanId), out var entry))
+        {
+            return;
+        }
+
+        _ended.Enqueue((span.Context, entry.Session));
+        try
+        {
+            Export(span.Context, entry.Session);
+        }
+        catch (Exception e)
+        {
+            // This runs inside the span's Stop(), on the request's thread: the request must not fail for its spans.
+            LogDrainFailed(logger, e);
+        }
+    }
+
     /// <summary>Turns every completed command into a span under the span it ran in.</summary>
     private void Drain()
     {
+        // Only those that ended before this drain: one ending meanwhile has its own last drain at the next tick.
+        for (var n = _ended.Count; n > 0 && _ended.TryDequeue(out var ended); n--)
+        {
+            Export(ended.Parent, ended.Session);
+        }
+
         foreach (var (key, (span, session)) in _sessions)
         {
-            // Read before draining: a command completing after this read belongs to the next drain.
-            if (span.Duration != TimeSpan.Zero)
+            // A span whose end no processor saw (another listener recorded it): read before draining, so a command
+            // completing after this read belongs to the next drain.
+            if (span.Duration != TimeSpan.Zero && _sessions.TryRemove(key, out _))
             {
-                _sessions.TryRemove(key, out _);
+                _ended.Enqueue((span.Context, session));
             }
 
-            foreach (var command in session.FinishProfiling())
-            {
-                Export(span, command);
-            }
+            Export(span.Context, session);
+        }
+    }
+
+    private static void Export(ActivityContext parent, ProfilingSession session)
+    {
+        foreach (var command in session.FinishProfiling())
+        {
+            Export(parent, command);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis command spans could not be made; the next drain tries again")]
     private static partial void LogDrainFailed(ILogger logger, Exception exception);
 
-    private static void Export(Activity parent, IProfiledCommand command)
+    private static void Export(ActivityContext parent, IProfiledCommand command)
     {
         var created = new DateTimeOffset(command.CommandCreated);
-        using var span = Source.StartActivity(command.Command ?? "redis", ActivityKind.Client, parent.Context, CreationTags, startTime: created);
+        using var span = Source.StartActivity(command.Command ?? "redis", ActivityKind.Client, parent, CreationTags, startTime: created);
         if (span is null)
         {
             return;
@@ -166,9 +204,18 @@ public static class RedisTracingExtensions
         var options = new RedisTracingOptions();
         configureTracing?.Invoke(options);
         builder.AddRedisClient(connectionName, settings => settings.DisableTracing = true, configureOptions);
-        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(RedisCommandTracing.SourceName));
-        builder.Services.AddHostedService(sp => new RedisCommandTracing(
+        builder.Services.AddSingleton(sp => new RedisCommandTracing(
             sp.GetRequiredService<IConnectionMultiplexer>(), options, sp.GetRequiredService<ILogger<RedisCommandTracing>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RedisCommandTracing>());
+        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing
+            .AddSource(RedisCommandTracing.SourceName)
+            .AddProcessor(sp => new DrainOnSpanEnd(sp.GetRequiredService<RedisCommandTracing>())));
         return builder;
+    }
+
+    /// <summary>Hands every ended span to <see cref="RedisCommandTracing"/>, which drains its commands at once.</summary>
+    private sealed class DrainOnSpanEnd(RedisCommandTracing tracing) : BaseProcessor<Activity>
+    {
+        public override void OnEnd(Activity data) => tracing.SpanEnded(data);
     }
 }

@@ -77,6 +77,42 @@ public sealed class TraceTests(BetsFixture fixture)
     }
 
     [Fact]
+    public async Task TheRedisSpansOfARecordedSpanAreMadeAsItEndsNotHeldForTheNextDrain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = Listen(stopped);
+        var db = fixture.Host.Get<IConnectionMultiplexer>().GetDatabase();
+        // A source the service's tracer records, as its request and database spans are.
+        using var source = new ActivitySource("Bets.Api");
+
+        Activity.Current = null;
+        var span = source.StartActivity("trace-test-operation");
+        Assert.NotNull(span);
+        Assert.True(span.Recorded);
+        await db.StringSetAsync("trace-test:ending", "1");
+        await db.StringGetAsync("trace-test:ending");
+        span.Stop();
+
+        // No waiting: the drain ran inside Stop(), on this thread, before this test's listener (added after the
+        // service's tracer) heard that the span stopped. The periodic drain would have made them after it.
+        var order = stopped.ToList();
+        var children = order.Where(a => IsRedis(a) && a.ParentSpanId == span.SpanId).ToList();
+        Assert.Equal(["SET", "GET"], children.OrderBy(a => a.StartTimeUtc).Select(a => a.DisplayName));
+        Assert.All(children, a => Assert.True(order.IndexOf(a) < order.IndexOf(span)));
+
+        // A command that completes after its span ended (fire-and-forget work that kept the context) still gets its span.
+        var late = source.StartActivity("trace-test-fire-and-forget");
+        Assert.NotNull(late);
+        // Blocks on a list nobody fills, so it is certain to complete after the span's end.
+        var pending = db.ExecuteAsync("BLPOP", "trace-test:never-filled", "0.2");
+        late.Stop();
+        await pending;
+        await Eventually.UntilAsync(() => stopped.Any(a => IsRedis(a) && a.ParentSpanId == late.SpanId),
+            "the span of the command that outlived its parent", ct, Timeout);
+    }
+
+    [Fact]
     public async Task OnlyTheRedisCommandsOfARecordedSpanAreProfiled()
     {
         var ct = TestContext.Current.CancellationToken;
