@@ -12,7 +12,7 @@ using Bets.Api.Wallets;
 using Platform.TestSupport;
 using StackExchange.Redis;
 
-// ./platform bench bets [bets=10000] [concurrency=64] [wallets=200] [wsClients=1000] [rate=1000] [seconds=10]
+// ./platform bench bets [bets=10000] [concurrency=64] [wallets=200] [wsClients=1000] [rate=1000] [seconds=10] [warmup=0]
 var settings = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => int.Parse(p[1], CultureInfo.InvariantCulture));
 int Setting(string name, int fallback) => settings.TryGetValue(name, out var v) ? v : fallback;
 var totalBets = Setting("bets", 10_000);
@@ -21,6 +21,7 @@ var walletCount = Setting("wallets", 200);
 var wsClients = Setting("wsClients", 1000);
 var openRate = Setting("rate", 1000);
 var openSeconds = Setting("seconds", 10);
+var warmup = Setting("warmup", 0);
 
 var folder = Directory.CreateTempSubdirectory("bets-bench-").FullName;
 await using var redis = await RedisTopology.StartAsync(new RedisTopologyOptions { Replicas = 0, Sentinels = 0 });
@@ -97,6 +98,16 @@ async Task Worker()
         latencies[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
 }
+// warmup=N places N bets first, so that the closed loop measures the JIT's steady state; by default it measures a
+// freshly started service, whose first seconds the tiered JIT's recompilation takes a large share of.
+await Task.WhenAll(Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
+{
+    for (var j = w; j < warmup; j += concurrency)
+    {
+        await PlaceAsync("w" + j.ToString(CultureInfo.InvariantCulture), j);
+    }
+})));
+var gcClosed = GcCounts.Now();
 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
 sw.Restart();
 await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(Worker)));
@@ -107,6 +118,7 @@ var placePerSecond = ok / elapsed.TotalSeconds;
 Console.WriteLine($"placement, closed loop ({concurrency} workers, max throughput): {ok}/{totalBets} created in {elapsed.TotalSeconds:0.00} s = {placePerSecond:0} bets/s; "
     + $"p50 {Stats.Percentile(latencies, 50):0.0} ms, p99 {Stats.Percentile(latencies, 99):0.0} ms (queueing: {concurrency} / {placePerSecond:0} per s = {1000.0 * concurrency / placePerSecond:0.0} ms); "
     + $"{cpuPerBet:0} us CPU per bet in this process (client and server)" + Failures(statuses));
+Console.WriteLine(GcCounts.Now().Since(gcClosed, totalBets, "closed"));
 
 // Open loop: bets offered at a fixed rate on a timetable, whatever the answers do. Latency counts from each request's
 // scheduled send time, so a stall that delays the sends behind it is counted in full (no coordinated omission).
@@ -146,7 +158,7 @@ var placeP99 = Stats.Percentile(openLatencies, 99);
 Console.WriteLine($"placement, open loop ({openRate} bets/s offered for {openSeconds} s): {openOk}/{openCount} created, {openOk / openElapsed.TotalSeconds:0} bets/s achieved; "
     + $"latency from the scheduled send p50 {Stats.Percentile(openLatencies, 50):0.0} ms, p90 {Stats.Percentile(openLatencies, 90):0.0} ms, "
     + $"p99 {placeP99:0.0} ms, max {openLatencies.Max():0.0} ms (sender at most {maxLate:0.0} ms behind its timetable)" + Failures(openStatuses));
-Console.WriteLine(GcCounts.Now().Since(gcBefore, openCount));
+Console.WriteLine(GcCounts.Now().Since(gcBefore, openCount, "open"));
 
 // Peers in the same run: Kestrel + HttpClient with no work (GET /alive) at the same concurrency, and the store alone.
 var aliveLatencies = new double[totalBets / 2];

@@ -29,12 +29,12 @@ internal readonly record struct GcCounts(int Gen0, int Gen1, int Gen2, TimeSpan 
     public static GcCounts Now() =>
         new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
 
-    public string Since(GcCounts before, int bets)
+    public string Since(GcCounts before, int bets, string loop)
     {
         var collections = Gen0 - before.Gen0;
         var paused = (Paused - before.Paused).TotalMilliseconds;
         return string.Create(CultureInfo.InvariantCulture,
-            $"  GC in the open loop: gen0 {collections} gen1 {Gen1 - before.Gen1} gen2 {Gen2 - before.Gen2}, paused {paused:0.0} ms "
+            $"  GC in the {loop} loop: gen0 {collections} gen1 {Gen1 - before.Gen1} gen2 {Gen2 - before.Gen2}, paused {paused:0.0} ms "
             + $"({(collections == 0 ? 0 : paused / collections):0.0} ms per collection), {(Allocated - before.Allocated) / bets / 1024.0:0.0} KB allocated per bet (client and server)");
     }
 }
