@@ -46,7 +46,22 @@ public sealed class VoiceRoom : IAsyncDisposable
                     await page.GetByRole(AriaRole.Button, new() { Name = "Join room" }).ClickAsync();
                 }
 
-                await page.Locator(".connection").GetByText("Connected", new() { Exact = true }).WaitForAsync();
+                try
+                {
+                    await page.Locator(".connection").GetByText("Connected", new() { Exact = true }).WaitForAsync();
+                }
+                catch (TimeoutException e)
+                {
+                    // What the page said instead: a toast (a refused join, a failed hub start), its connection state, console errors.
+                    var shown = await page.Locator("#toasts .toast, .connection").AllInnerTextsAsync();
+                    string[] logged;
+                    lock (errors)
+                    {
+                        logged = [.. errors];
+                    }
+                    throw new TimeoutException($"viewer {i} never showed Connected; the page showed [{string.Join(" | ", shown)}], "
+                        + $"console errors [{string.Join(" | ", logged)}]", e);
+                }
                 shareLink ??= await page.Locator("#share-link").InputValueAsync();
                 var session = await page.EvaluateAsync<JsonElement>("() => JSON.parse(localStorage.getItem('syncwatch.session'))");
                 room._viewers[^1] = (context, page, errors, session.GetProperty("userId").GetString()!);
