@@ -24,8 +24,8 @@ namespace Platform.Redis.Tracing;
 /// spans as the span ends (an OpenTelemetry processor calls <see cref="SpanEnded"/>), while the commands are still
 /// young: held until a periodic drain, a second of commands under load outlived gen0 and made each gen0 collection
 /// several times longer. Every <see cref="RedisTracingOptions.DrainInterval"/> the sessions of spans still running are
-/// drained, and the sessions of spans that ended since the last tick once more (a command still in flight as its span
-/// ended, fire-and-forget work that kept the request's context), then dropped.
+/// drained, and those of ended spans at the next two ticks (a command still in flight as its span ended, fire-and-forget
+/// work that kept the request's context, has at least one whole interval to complete), then dropped.
 /// </remarks>
 public sealed partial class RedisCommandTracing(IConnectionMultiplexer redis, RedisTracingOptions options, ILogger<RedisCommandTracing> logger)
     : BackgroundService
@@ -38,6 +38,9 @@ public sealed partial class RedisCommandTracing(IConnectionMultiplexer redis, Re
     private readonly ConcurrentDictionary<(ActivityTraceId, ActivitySpanId), (Activity Span, ProfilingSession Session)> _sessions = new();
     // Only the parent's context, not the span: an ended span and its tags must not outlive gen0 for this.
     private readonly ConcurrentQueue<(ActivityContext Parent, ProfilingSession Session)> _ended = new();
+    // Ended at least one tick ago: drained a last time at the next tick, so a command in flight as its span ended has
+    // a whole interval to complete. Touched by Drain only.
+    private readonly List<(ActivityContext Parent, ProfilingSession Session)> _lastChance = [];
 
     /// <inheritdoc />
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -112,10 +115,16 @@ public sealed partial class RedisCommandTracing(IConnectionMultiplexer redis, Re
     /// <summary>Turns every completed command into a span under the span it ran in.</summary>
     private void Drain()
     {
-        // Only those that ended before this drain: one ending meanwhile has its own last drain at the next tick.
-        for (var n = _ended.Count; n > 0 && _ended.TryDequeue(out var ended); n--)
+        foreach (var (parent, session) in _lastChance)
+        {
+            Export(parent, session);
+        }
+
+        _lastChance.Clear();
+        while (_ended.TryDequeue(out var ended))
         {
             Export(ended.Parent, ended.Session);
+            _lastChance.Add(ended);
         }
 
         foreach (var (key, (span, session)) in _sessions)
